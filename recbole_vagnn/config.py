@@ -1,0 +1,61 @@
+"""RecBole ``Config`` that knows this package's models, defaults and embedded datasets.
+
+Defaults are layered, lowest priority first: RecBole's own properties, then this project's
+``properties/overall.yaml``, ``properties/dataset/tripartite.yaml`` (only for tripartite
+datasets, i.e. folders holding a ``NAME.uvl`` file), ``properties/model/MODEL.yaml`` and
+``properties/dataset/NAME.yaml``. Config files, ``config_dict`` and the command line override
+all of them, exactly as in RecBole.
+"""
+
+import os
+from pathlib import Path
+
+from recbole.config import Config as RecBoleConfig
+
+from recbole_vagnn.utils import get_model
+
+PROPERTIES_DIR = Path(__file__).resolve().parent.parent / "properties"
+EMBEDDED_DATA_DIR = Path(__file__).resolve().parent / "dataset_example"
+DEFAULT_DATASET = "vagnn-demo"
+USER_VLOGGER_SUFFIX = "uvl"
+
+
+def dataset_dir(data_path, dataset):
+    """Folder RecBole reads ``dataset`` from.
+
+    With no ``data_path`` given, RecBole's default ``dataset/`` is used, and a dataset missing
+    there is taken from the datasets shipped inside this package (the embedded demo data).
+    """
+    folder = Path(data_path or "dataset/") / dataset
+    if data_path is None and not folder.is_dir() and (EMBEDDED_DATA_DIR / dataset).is_dir():
+        folder = EMBEDDED_DATA_DIR / dataset
+    return folder
+
+
+def is_tripartite(folder, dataset):
+    """A tripartite dataset carries explicit user-vlogger interactions in ``NAME.uvl``."""
+    return (Path(folder) / f"{dataset}.{USER_VLOGGER_SUFFIX}").is_file()
+
+
+class Config(RecBoleConfig):
+    """RecBole's ``Config`` with this package's model look-up and property files."""
+
+    def _get_model_and_dataset(self, model, dataset):
+        if model is None:
+            model = self.external_config_dict.get("model")
+        if isinstance(model, str):
+            model = get_model(model)
+        return super()._get_model_and_dataset(model, dataset)
+
+    def _load_internal_config_dict(self, model, model_class, dataset):
+        super()._load_internal_config_dict(model, model_class, dataset)
+        folder = dataset_dir(self.external_config_dict.get("data_path"), dataset)
+        if "data_path" not in self.external_config_dict:
+            self.internal_config_dict["data_path"] = str(folder.parent) + os.sep
+        layers = [PROPERTIES_DIR / "overall.yaml"]
+        if is_tripartite(folder, dataset):
+            layers.append(PROPERTIES_DIR / "dataset" / "tripartite.yaml")
+        layers += [PROPERTIES_DIR / "model" / f"{model}.yaml", PROPERTIES_DIR / "dataset" / f"{dataset}.yaml"]
+        for file in layers:
+            if file.is_file():
+                self._update_internal_config_dict(str(file))

@@ -1,0 +1,226 @@
+"""Tripartite user / video / vlogger dataset on top of RecBole's atomic files.
+
+Files of a dataset ``NAME`` (RecBole atomic format, tab separated, typed headers):
+
+- ``NAME.inter``: ``user_id:token  item_id:token  timestamp:float`` (+ any extra columns);
+  items are the micro-videos.
+- ``NAME.item``: ``item_id:token  vlogger_id:token``, the one vlogger who published each video.
+- ``NAME.uvl``: ``user_id:token  vlogger_id:token``, explicit user-vlogger interactions (follows,
+  homepage visits...), loaded through RecBole's ``additional_feat_suffix``.
+
+Vlogger ids of ``.item`` and ``.uvl`` are remapped into one id space (``.item`` first), user ids
+of ``.uvl`` share the user space of ``.inter``. Bad input raises :class:`TripartiteDataError`
+naming the file and the problem; rows that are dropped are counted in the log.
+"""
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from recbole.data.dataset import Dataset
+from recbole.utils import FeatureSource
+
+from recbole_vagnn.config import USER_VLOGGER_SUFFIX
+
+
+class TripartiteDataError(ValueError):
+    """A tripartite dataset's files are inconsistent or incomplete."""
+
+
+def _examples(values, limit=5):
+    values = list(pd.unique(np.asarray(values)))
+    shown = ", ".join(map(str, values[:limit]))
+    return shown + (", ..." if len(values) > limit else "")
+
+
+class TripartiteDataset(Dataset):
+    """RecBole ``Dataset`` that also holds the vlogger of every video and user-vlogger interactions.
+
+    Besides everything a RecBole dataset offers (so LightGCN, NGCF, SGL... run on it unchanged),
+    it exposes :attr:`vlogger_num`, :attr:`item2vlogger` and the sparse matrices tripartite models
+    need: :meth:`publish_matrix` (Z, vlogger x video), :meth:`user_vlogger_matrix` (Y, explicit)
+    and :meth:`watched_vlogger_matrix` (X Z^T, users x vloggers counted over the interactions).
+    On a split (``train_data.dataset``) the interaction-based matrices use that split only.
+    """
+
+    def _get_field_from_config(self):
+        super()._get_field_from_config()
+        self.vlogger_field = self.config["VLOGGER_ID_FIELD"] or "vlogger_id"
+        self.uvl_feat_name = f"{USER_VLOGGER_SUFFIX}_feat"
+        suffixes = self.config["additional_feat_suffix"] or []
+        if USER_VLOGGER_SUFFIX not in suffixes:
+            raise TripartiteDataError(
+                f"dataset '{self.dataset_name}': additional_feat_suffix must include "
+                f"'{USER_VLOGGER_SUFFIX}' so that {self.dataset_name}.{USER_VLOGGER_SUFFIX} is loaded"
+            )
+
+    def _path(self, suffix):
+        return f"{self.dataset_path}/{self.dataset_name}.{suffix}"
+
+    # ---- loading and validation -------------------------------------------------------------
+    def _load_feat(self, filepath, source):
+        feat = super()._load_feat(filepath, source)
+        name = source.value if isinstance(source, FeatureSource) else source
+        required = {
+            FeatureSource.INTERACTION.value: [self.uid_field, self.iid_field],
+            FeatureSource.ITEM.value: [self.iid_field, self.vlogger_field],
+            USER_VLOGGER_SUFFIX: [self.uid_field, self.vlogger_field],
+        }.get(name)
+        if required is None:
+            return feat
+        missing = [c for c in required if feat is None or c not in feat.columns]
+        if missing:
+            raise TripartiteDataError(
+                f"{filepath}: missing column(s) {missing}; the header must declare them "
+                f"(e.g. '{missing[0]}:token') and load_col must keep them"
+            )
+        if feat.empty:
+            raise TripartiteDataError(f"{filepath}: the file has a header but no rows")
+        empty = feat[required].isna().any(axis=1)
+        if empty.any():
+            rows = (np.flatnonzero(empty.values) + 2)[:5].tolist()
+            raise TripartiteDataError(
+                f"{filepath}: {int(empty.sum())} row(s) with an empty {required} field, "
+                f"first at line(s) {rows}"
+            )
+        if name == FeatureSource.ITEM.value:
+            feat = self._check_one_vlogger_per_video(feat, filepath)
+        return feat
+
+    def _check_one_vlogger_per_video(self, item_feat, filepath):
+        exact = item_feat.duplicated(subset=[self.iid_field, self.vlogger_field])
+        if exact.any():
+            self.logger.warning(f"{filepath}: dropped {int(exact.sum())} duplicate video-vlogger row(s)")
+            item_feat = item_feat[~exact]
+        clash = item_feat[self.iid_field].duplicated(keep=False)
+        if clash.any():
+            raise TripartiteDataError(
+                f"{filepath}: {item_feat.loc[clash, self.iid_field].nunique()} video(s) have two or "
+                f"more vloggers, e.g. {_examples(item_feat.loc[clash, self.iid_field])}; "
+                "each video must have exactly one vlogger"
+            )
+        return item_feat
+
+    def _load_additional_feat(self, token, dataset_path):
+        # ``.uvl`` re-declares user and vlogger ids; they keep the source of ``.inter``/``.item``
+        # so that RecBole remaps them (it leaves fields of additional files alone).
+        sources = dict(self.field2source)
+        super()._load_additional_feat(token, dataset_path)
+        self.field2source.update(sources)
+
+    def _load_data(self, token, dataset_path):
+        super()._load_data(token, dataset_path)
+        if self.item_feat is None:
+            raise TripartiteDataError(
+                f"{self._path('item')}: file not found; a tripartite dataset needs the vlogger of every video"
+            )
+        orphan = ~self.inter_feat[self.iid_field].isin(self.item_feat[self.iid_field])
+        if orphan.any():
+            raise TripartiteDataError(
+                f"{self._path('inter')}: {int(orphan.sum())} interaction(s) name video(s) with no vlogger "
+                f"in {self._path('item')}, e.g. {_examples(self.inter_feat.loc[orphan, self.iid_field])}"
+            )
+        uvl = getattr(self, self.uvl_feat_name)
+        path = self._path(USER_VLOGGER_SUFFIX)
+        unknown_users = ~uvl[self.uid_field].isin(self.inter_feat[self.uid_field])
+        if unknown_users.any():
+            raise TripartiteDataError(
+                f"{path}: {int(unknown_users.sum())} row(s) name users that have no interaction in "
+                f"{self._path('inter')}, e.g. {_examples(uvl.loc[unknown_users, self.uid_field])}"
+            )
+        unknown_vloggers = ~uvl[self.vlogger_field].isin(self.item_feat[self.vlogger_field])
+        if unknown_vloggers.any():
+            raise TripartiteDataError(
+                f"{path}: {int(unknown_vloggers.sum())} row(s) name vloggers that publish no video in "
+                f"{self._path('item')}, e.g. {_examples(uvl.loc[unknown_vloggers, self.vlogger_field])}"
+            )
+        duplicated = uvl.duplicated(subset=[self.uid_field, self.vlogger_field])
+        if duplicated.any():
+            self.logger.warning(f"{path}: dropped {int(duplicated.sum())} duplicate user-vlogger row(s)")
+            setattr(self, self.uvl_feat_name, uvl[~duplicated])
+
+    def _data_filtering(self):
+        super()._data_filtering()
+        uvl = getattr(self, self.uvl_feat_name)
+        kept = uvl[self.uid_field].isin(self.inter_feat[self.uid_field]) & uvl[self.vlogger_field].isin(
+            self.item_feat[self.vlogger_field]
+        )
+        if not kept.all():
+            self.logger.warning(
+                f"{self._path(USER_VLOGGER_SUFFIX)}: dropped {int((~kept).sum())} user-vlogger row(s) whose "
+                "user or vlogger was removed by RecBole's filtering settings"
+            )
+            uvl = uvl[kept].reset_index(drop=True)
+            setattr(self, self.uvl_feat_name, uvl)
+        if uvl.empty:
+            raise TripartiteDataError(f"{self._path(USER_VLOGGER_SUFFIX)}: no user-vlogger interaction is left")
+
+    def field2feats(self, field):
+        """``.uvl`` shares the user space of ``.inter`` and the vlogger space of ``.item``.
+
+        RecBole remaps the feats listed here together, in order: ``.inter`` users (then ``.uvl``)
+        and ``.item`` vloggers (then ``.uvl``) define the ids.
+        """
+        uvl = getattr(self, self.uvl_feat_name, None)
+        if field == self.vlogger_field:
+            return [self.item_feat, uvl]
+        feats = super().field2feats(field)
+        return feats + [uvl] if field == self.uid_field and uvl is not None else feats
+
+    def copy(self, new_inter_feat):
+        nxt = super().copy(new_inter_feat)
+        nxt._graph_cache = {}
+        return nxt
+
+    # ---- tripartite structure ---------------------------------------------------------------
+    @property
+    def vlogger_num(self):
+        """Number of vlogger ids, including the padding id 0."""
+        return self.num(self.vlogger_field)
+
+    @property
+    def item2vlogger(self):
+        """``item2vlogger[i]`` is the vlogger id of video ``i`` (0 for the padding video 0)."""
+        values = self.item_feat[self.vlogger_field]
+        return np.asarray(values.numpy() if hasattr(values, "numpy") else values, dtype=np.int64)
+
+    def publish_matrix(self):
+        """Z: vlogger x video publishing matrix (csr, ones), padding video excluded."""
+        videos = np.arange(1, self.item_num)
+        return sp.csr_matrix(
+            (np.ones(len(videos)), (self.item2vlogger[videos], videos)), shape=(self.vlogger_num, self.item_num)
+        )
+
+    def _binary_matrix(self, feat, row_field, col_field):
+        matrix = self._create_sparse_matrix(feat, row_field, col_field, form="csr")
+        matrix.sum_duplicates()
+        matrix.data[:] = 1.0
+        return matrix
+
+    def interaction_matrix(self):
+        """X: user x video matrix of this (split) dataset, binary (csr)."""
+        return self._binary_matrix(self.inter_feat, self.uid_field, self.iid_field)
+
+    def user_vlogger_matrix(self):
+        """Y: explicit user x vlogger interactions from ``.uvl``, binary (csr)."""
+        return self._binary_matrix(getattr(self, self.uvl_feat_name), self.uid_field, self.vlogger_field)
+
+    def watched_vlogger_matrix(self):
+        """User x vlogger matrix counting the user's interacted videos of each vlogger (csr)."""
+        return (self.interaction_matrix() @ self.publish_matrix().T).tocsr()
+
+    def cached_graph(self, key, build):
+        """Return ``build()`` computed once per (split) dataset object and ``key``."""
+        cache = self.__dict__.setdefault("_graph_cache", {})
+        if key not in cache:
+            cache[key] = build()
+        return cache[key]
+
+    def __str__(self):
+        uvl = getattr(self, self.uvl_feat_name)
+        return "\n".join(
+            [
+                super().__str__(),
+                f"The number of vloggers: {self.vlogger_num}",
+                f"The number of user-vlogger interactions: {len(uvl)}",
+            ]
+        )

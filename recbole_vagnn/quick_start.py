@@ -1,0 +1,56 @@
+"""Train and evaluate one model, RecBole's ``run_recbole`` with this package's look-ups."""
+
+import sys
+from logging import getLogger
+
+from recbole.data import data_preparation
+from recbole.utils import get_environment, init_logger, init_seed, set_color
+
+from recbole_vagnn.config import Config
+from recbole_vagnn.data import create_dataset
+from recbole_vagnn.utils import get_model, get_trainer
+
+
+def load_data_and_model(model=None, dataset=None, config_file_list=None, config_dict=None):
+    """Config, dataset, split data loaders and a freshly initialised model, as RecBole builds them."""
+    config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
+    init_seed(config["seed"], config["reproducibility"])
+    init_logger(config)
+    logger = getLogger()
+    logger.info(sys.argv)
+    logger.info(config)
+    dataset = create_dataset(config)
+    logger.info(dataset)
+    train_data, valid_data, test_data = data_preparation(config, dataset)
+    init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
+    model = get_model(config["model"])(config, train_data._dataset).to(config["device"])
+    logger.info(model)
+    return config, model, dataset, train_data, valid_data, test_data
+
+
+def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=None, saved=True):
+    """Train ``model`` on ``dataset`` with early stopping, then evaluate the best model on test.
+
+    Returns RecBole's result dict (``best_valid_score``, ``best_valid_result``, ``test_result``,
+    ``valid_score_bigger``) plus ``epochs`` (epochs trained) and ``seconds_per_epoch``.
+    """
+    config, model, _, train_data, valid_data, test_data = load_data_and_model(
+        model, dataset, config_file_list, config_dict
+    )
+    logger = getLogger()
+    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    best_valid_score, best_valid_result = trainer.fit(
+        train_data, valid_data, saved=saved, show_progress=config["show_progress"]
+    )
+    test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
+    logger.info("The running environment of this training is as follows:\n" + get_environment(config).draw())
+    logger.info(set_color("best valid ", "yellow") + f": {best_valid_result}")
+    logger.info(set_color("test result", "yellow") + f": {test_result}")
+    return {
+        "best_valid_score": best_valid_score,
+        "valid_score_bigger": config["valid_metric_bigger"],
+        "best_valid_result": best_valid_result,
+        "test_result": test_result,
+        "epochs": len(trainer.epoch_seconds),
+        "seconds_per_epoch": sum(trainer.epoch_seconds) / max(len(trainer.epoch_seconds), 1),
+    }
