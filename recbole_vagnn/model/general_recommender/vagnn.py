@@ -1,0 +1,286 @@
+r"""
+VAGNN
+################################################
+
+Reference:
+    Weijiang Lai, Beihong Jin, Beibei Li, Yiyuan Zheng and Rui Zhao. "A Vlogger-augmented Graph
+    Neural Network Model for Micro-video Recommendation." In ECML PKDD 2023 (arXiv:2405.18260).
+
+Reference code:
+    https://github.com/laiweijiang/VAGNN (plain PyTorch). Where it departs from the paper we
+    follow the paper, as listed below.
+
+Choices where the paper is open or its code differs (config key in brackets):
+
+- Graphs. Video view: training user-video interactions X. Vlogger view: the explicit user-vlogger
+  interactions Y of ``.uvl`` as in the paper's Sec. 4.3 [``vlogger_view_graph: explicit``]; the
+  authors' code instead links each user to the vloggers of its watched training videos
+  [``watched``]. Both views are augmented once per run by the meta-path random walk of
+  :mod:`recbole_vagnn.data.metapath` [``walk_q1``, ``walk_q2``; code values 0.4 / 0.1, the paper
+  gives none], seeded with ``seed`` and cached on the training dataset. Edges are sets as in the
+  paper's Eqs. 1-2 [``edge_weight: binary``]; the code sums repeated edges [``count``].
+- Propagation (Eqs. 1-3, 6-8): LightGCN-style, D^-1/2 A D^-1/2, no self loops, layer mean over
+  the L+1 layers (the paper's 1/L is a typo). Layer 0 of a video in the video view is the video's
+  own embedding (Eq. 3 writes e_p: a typo).
+- Pooling (Eqs. 4, 9): a vlogger's video-view embedding is the mean of its videos', a video's
+  vlogger-view embedding the mean of its training users'. Mean pooling is linear, so pooling the
+  layer mean equals the layer mean of the per-layer pools. The code L2-normalises pooled vectors
+  [``pool_l2_normalize: True``]; default off as in the paper.
+- Contrastive loss (Eqs. 11-14): InfoNCE with cosine similarity and temperature ``tau`` written as
+  a cross entropy (logsumexp, stable for any tau). Anchors are the batch's distinct users,
+  positive videos and those videos' vloggers. Negatives [``cl_negatives``]: ``in_batch`` (default,
+  as the authors' code; cost O(B^2 d)) or ``all`` nodes of the type as in the paper's sums
+  (O(B N d)). The code's projection head is not in the paper and is left out. The code returns
+  minus InfoNCE for tau >= 0.05 (a sign bug); this is not reproduced.
+- Prediction (Eqs. 15-17): e = e_1 || e_2 per node, w = sigmoid(e_v^T Q e_{p_v}) with
+  Q in R^{2d x 2d}, y_uv = w e_u.e_v + (1 - w) e_u.e_{p_v}, raw dot products for training and
+  ranking (the code squashes scores by a sigmoid for ranking only). Since w depends on the video
+  alone, y_uv = e_u . (w e_v + (1 - w) e_{p_v}) and full ranking is one matrix product.
+- Losses (Eqs. 18-20): BPR on (user, video, RecBole-sampled negative video) + ``vlogger_loss_weight``
+  x BPR on a stream of (user, followed vlogger, non-followed vlogger) triples drawn from ``.uvl``
+  (as many as the batch has rows) + ``cl_weight`` x CL + ``reg_weight`` x squared L2 of the layer-0
+  embeddings in the batch divided by the batch size. BPR terms are batch means (RecBole's
+  ``BPRLoss``) rather than the paper's sums, which only rescales the learning rate.
+- Ablations of the paper's Table 3 are switches: (A) ``use_cl: False``, (B)
+  ``use_vlogger_loss: False``, (C) ``use_video_view: False``, (D) ``use_vlogger_view: False``,
+  (E) ``use_vlogger_score: False`` (y_uv = e_u.e_v). With one view left, every embedding has d
+  dimensions, Q is d x d and there is no contrastive loss (it needs two views).
+"""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from recbole.model.abstract_recommender import GeneralRecommender
+from recbole.model.init import xavier_normal_initialization
+from recbole.model.loss import BPRLoss, EmbLoss
+from recbole.utils import InputType
+
+from recbole_vagnn.data.dataset import TripartiteDataset
+from recbole_vagnn.data.metapath import augment_views
+from recbole_vagnn.model.layers import bipartite_norm_adj, propagate, row_mean_matrix
+
+ABLATIONS = {
+    "A": {"use_cl": False},
+    "B": {"use_vlogger_loss": False},
+    "C": {"use_video_view": False},
+    "D": {"use_vlogger_view": False},
+    "E": {"use_vlogger_score": False},
+}
+"""The paper's Table 3 variants as config overrides."""
+
+
+class VAGNN(GeneralRecommender):
+    r"""VA-GNN: video-view and vlogger-view propagation on the user/video/vlogger tripartite graph,
+    cross-view contrastive learning, and a gated mix of user preferences for a video and its vlogger.
+    """
+
+    input_type = InputType.PAIRWISE
+
+    def __init__(self, config, dataset):
+        super().__init__(config, dataset)
+        if not isinstance(dataset, TripartiteDataset):
+            raise ValueError(
+                "VAGNN needs a tripartite dataset: NAME.item with the vlogger of every video and "
+                "NAME.uvl with user-vlogger interactions (see README, 'Adding a dataset')"
+            )
+        self.embedding_size = config["embedding_size"]
+        self.n_layers = config["n_layers"]
+        self.vlogger_loss_weight = config["vlogger_loss_weight"]
+        self.cl_weight = config["cl_weight"]
+        self.cl_temperature = config["cl_temperature"]
+        self.reg_weight = config["reg_weight"]
+        self.cl_negatives = config["cl_negatives"]
+        self.pool_l2_normalize = config["pool_l2_normalize"]
+        self.use_video_view = config["use_video_view"]
+        self.use_vlogger_view = config["use_vlogger_view"]
+        self.use_vlogger_score = config["use_vlogger_score"]
+        self.use_vlogger_loss = config["use_vlogger_loss"]
+        self.use_cl = config["use_cl"] and self.use_video_view and self.use_vlogger_view
+        if not (self.use_video_view or self.use_vlogger_view):
+            raise ValueError("VAGNN needs at least one of use_video_view and use_vlogger_view")
+        if self.cl_negatives not in ("in_batch", "all"):
+            raise ValueError(f"cl_negatives must be 'in_batch' or 'all', got {self.cl_negatives!r}")
+        if self.cl_temperature <= 0:
+            raise ValueError(f"cl_temperature must be positive, got {self.cl_temperature}")
+        self.n_vloggers = dataset.vlogger_num
+
+        self.user_embedding = nn.Embedding(self.n_users, self.embedding_size)
+        self.item_embedding = nn.Embedding(self.n_items, self.embedding_size)
+        self.vlogger_embedding = nn.Embedding(self.n_vloggers, self.embedding_size)
+        joint_size = self.embedding_size * (int(self.use_video_view) + int(self.use_vlogger_view))
+        self.gate = nn.Parameter(torch.empty(joint_size, joint_size))
+        self.apply(xavier_normal_initialization)
+        nn.init.xavier_normal_(self.gate)
+        self.mf_loss = BPRLoss()
+        self.reg_loss = EmbLoss()
+
+        video_view, vlogger_view = self._build_views(config, dataset)
+        self.item2vlogger = torch.as_tensor(dataset.item2vlogger, device=self.device)
+        self.video_adj = bipartite_norm_adj(video_view, self.device)
+        self.vlogger_adj = bipartite_norm_adj(vlogger_view, self.device)
+        self.vlogger_pool = row_mean_matrix(dataset.publish_matrix(), self.device)
+        self.video_pool = row_mean_matrix(dataset.interaction_matrix().T, self.device)
+
+        follows = dataset.user_vlogger_matrix().tocoo()
+        self.follow_users = torch.as_tensor(follows.row, dtype=torch.long, device=self.device)
+        self.follow_vloggers = torch.as_tensor(follows.col, dtype=torch.long, device=self.device)
+        self.follow_keys = torch.sort(self.follow_users * self.n_vloggers + self.follow_vloggers).values
+        if self.use_vlogger_loss and len(self.follow_keys) == 0:
+            raise ValueError("the vlogger loss needs user-vlogger interactions, and .uvl has none left")
+
+        self.restore_user_e = None
+        self.restore_item_e = None
+        self.other_parameter_name = ["restore_user_e", "restore_item_e"]
+
+    @staticmethod
+    def _build_views(config, dataset):
+        """Augmented (video view, vlogger view) biadjacency matrices, built once per training set."""
+        source = config["vlogger_view_graph"]
+        if source not in ("explicit", "watched"):
+            raise ValueError(f"vlogger_view_graph must be 'explicit' or 'watched', got {source!r}")
+        if config["edge_weight"] not in ("binary", "count"):
+            raise ValueError(f"edge_weight must be 'binary' or 'count', got {config['edge_weight']!r}")
+        key = ("vagnn_views", source, config["walk_q1"], config["walk_q2"], config["seed"])
+
+        def build():
+            base = dataset.user_vlogger_matrix() if source == "explicit" else dataset.watched_vlogger_matrix()
+            return augment_views(
+                dataset.interaction_matrix(), base, dataset.publish_matrix(),
+                config["walk_q1"], config["walk_q2"], config["seed"],
+            )
+
+        views = dataset.cached_graph(key, build)
+        if config["edge_weight"] == "binary":
+            views = tuple(view.sign() for view in views)
+        return views
+
+    def _pool(self, embeddings):
+        return F.normalize(embeddings, dim=-1) if self.pool_l2_normalize else embeddings
+
+    def forward(self):
+        """Per view, the (users, videos, vloggers) embeddings after propagation and pooling."""
+        users, videos, vloggers = (
+            self.user_embedding.weight, self.item_embedding.weight, self.vlogger_embedding.weight
+        )
+        views = []
+        if self.use_video_view:
+            view_users, view_videos = torch.split(
+                propagate(self.video_adj, torch.cat([users, videos]), self.n_layers), [self.n_users, self.n_items]
+            )
+            views.append((view_users, view_videos, self._pool(torch.sparse.mm(self.vlogger_pool, view_videos))))
+        if self.use_vlogger_view:
+            view_users, view_vloggers = torch.split(
+                propagate(self.vlogger_adj, torch.cat([users, vloggers]), self.n_layers),
+                [self.n_users, self.n_vloggers],
+            )
+            views.append((view_users, self._pool(torch.sparse.mm(self.video_pool, view_users)), view_vloggers))
+        return views
+
+    @staticmethod
+    def _concat_views(views):
+        return tuple(torch.cat([view[k] for view in views], dim=1) for k in range(3))
+
+    def _gate(self, videos, vloggers):
+        """Eq. 17: w = sigmoid(e_v^T Q e_p), row by row."""
+        return torch.sigmoid(((videos @ self.gate) * vloggers).sum(dim=-1))
+
+    def _ranking_items(self, videos, vloggers):
+        """Per video r_v with y_uv = e_u . r_v: r_v = w e_v + (1 - w) e_{p_v} (Eq. 16), or e_v for (E)."""
+        if not self.use_vlogger_score:
+            return videos
+        video_vloggers = vloggers[self.item2vlogger]
+        w = self._gate(videos, video_vloggers).unsqueeze(-1)
+        return w * videos + (1 - w) * video_vloggers
+
+    def _video_scores(self, users, videos, vloggers, user, item):
+        video_score = (users[user] * videos[item]).sum(dim=-1)
+        if not self.use_vlogger_score:
+            return video_score
+        item_vloggers = vloggers[self.item2vlogger[item]]
+        w = self._gate(videos[item], item_vloggers)
+        return w * video_score + (1 - w) * (users[user] * item_vloggers).sum(dim=-1)
+
+    def _is_followed(self, users, vloggers):
+        keys = users * self.n_vloggers + vloggers
+        position = torch.searchsorted(self.follow_keys, keys).clamp(max=len(self.follow_keys) - 1)
+        return self.follow_keys[position] == keys
+
+    def sample_vlogger_triples(self, size, max_tries=10):
+        """``size`` (user, followed vlogger, non-followed vlogger) triples from ``.uvl``.
+
+        Pairs are drawn uniformly with replacement with torch's seeded generator; negatives are
+        uniform over vloggers and redrawn while followed (up to ``max_tries`` rounds, after which a
+        user who follows nearly every vlogger may keep a followed negative).
+        """
+        pick = torch.randint(len(self.follow_users), (size,), device=self.device)
+        users, positives = self.follow_users[pick], self.follow_vloggers[pick]
+        negatives = torch.randint(1, self.n_vloggers, (size,), device=self.device)
+        for _ in range(max_tries):
+            clash = self._is_followed(users, negatives)
+            if not clash.any():
+                break
+            negatives[clash] = torch.randint(1, self.n_vloggers, (int(clash.sum()),), device=self.device)
+        return users, positives, negatives
+
+    def contrastive_loss(self, views, users, videos, vloggers):
+        """Eq. 14: the mean of the user, video and vlogger cross-view InfoNCE losses (Eqs. 11-13)."""
+        losses = []
+        for kind, ids in enumerate((users, videos, vloggers)):
+            ids = torch.unique(ids)
+            anchors = F.normalize(views[0][kind][ids], dim=-1)
+            if self.cl_negatives == "in_batch":
+                candidates, target = views[1][kind][ids], torch.arange(len(ids), device=ids.device)
+            else:  # every real node of the type; id 0 is padding
+                candidates, target = views[1][kind][1:], ids - 1
+            logits = anchors @ F.normalize(candidates, dim=-1).T / self.cl_temperature
+            losses.append(F.cross_entropy(logits, target))
+        return sum(losses) / 3
+
+    def calculate_loss(self, interaction):
+        self.restore_user_e = self.restore_item_e = None
+        user = interaction[self.USER_ID]
+        pos_item = interaction[self.ITEM_ID]
+        neg_item = interaction[self.NEG_ITEM_ID]
+
+        views = self.forward()
+        users, videos, vloggers = self._concat_views(views)
+        pos_scores = self._video_scores(users, videos, vloggers, user, pos_item)
+        neg_scores = self._video_scores(users, videos, vloggers, user, neg_item)
+        losses = [self.mf_loss(pos_scores, neg_scores)]
+        reg_terms = [
+            self.user_embedding(user), self.item_embedding(pos_item), self.item_embedding(neg_item),
+            self.vlogger_embedding(self.item2vlogger[pos_item]), self.vlogger_embedding(self.item2vlogger[neg_item]),
+        ]
+        if self.use_vlogger_loss:
+            v_user, v_pos, v_neg = self.sample_vlogger_triples(len(user))
+            v_pos_scores = (users[v_user] * vloggers[v_pos]).sum(dim=-1)
+            v_neg_scores = (users[v_user] * vloggers[v_neg]).sum(dim=-1)
+            losses.append(self.vlogger_loss_weight * self.mf_loss(v_pos_scores, v_neg_scores))
+            reg_terms += [self.user_embedding(v_user), self.vlogger_embedding(v_pos), self.vlogger_embedding(v_neg)]
+        if self.use_cl:
+            losses.append(self.cl_weight * self.contrastive_loss(views, user, pos_item, self.item2vlogger[pos_item]))
+        losses.append(self.reg_weight * self.reg_loss(*reg_terms, require_pow=True))
+        return tuple(losses)
+
+    def _ranking_embeddings(self):
+        if self.restore_user_e is not None:
+            return self.restore_user_e, self.restore_item_e
+        users, videos, vloggers = self._concat_views(self.forward())
+        items = self._ranking_items(videos, vloggers)
+        if not self.training:
+            self.restore_user_e, self.restore_item_e = users, items
+        return users, items
+
+    def train(self, mode=True):
+        """Switching back to training drops the embeddings cached for evaluation."""
+        if mode:
+            self.restore_user_e = self.restore_item_e = None
+        return super().train(mode)
+
+    def predict(self, interaction):
+        users, items = self._ranking_embeddings()
+        return (users[interaction[self.USER_ID]] * items[interaction[self.ITEM_ID]]).sum(dim=-1)
+
+    def full_sort_predict(self, interaction):
+        users, items = self._ranking_embeddings()
+        return torch.matmul(users[interaction[self.USER_ID]], items.T).view(-1)

@@ -1,0 +1,60 @@
+"""Sparse graph operators shared by the graph models of this package."""
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+
+def to_torch_sparse(matrix, device=None):
+    """scipy sparse matrix -> torch sparse COO float32 tensor."""
+    coo = sp.coo_matrix(matrix)
+    indices = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
+    values = torch.from_numpy(coo.data.astype(np.float32))
+    return torch.sparse_coo_tensor(indices, values, coo.shape, device=device).coalesce()
+
+
+def _inverse_sqrt(degree):
+    with np.errstate(divide="ignore"):
+        scale = np.power(degree, -0.5)
+    scale[~np.isfinite(scale)] = 0.0
+    return scale
+
+
+def bipartite_norm_adj(matrix, device=None):
+    """Symmetrically normalised adjacency of a bipartite graph, D^-1/2 A D^-1/2, no self loops.
+
+    ``matrix`` is the (rows x cols) biadjacency R, possibly weighted; A = [[0, R], [R^T, 0]] over
+    rows first, then columns. Degrees are the (weighted) row / column sums; isolated nodes get 0.
+    For a binary R the entry for (u, v) is 1 / sqrt(|N_u| |N_v|), LightGCN's (and VA-GNN's Eq. 1-2).
+    """
+    R = sp.coo_matrix(matrix, dtype=np.float64)
+    n_rows, n_cols = R.shape
+    row_scale = _inverse_sqrt(np.asarray(R.sum(axis=1)).ravel())
+    col_scale = _inverse_sqrt(np.asarray(R.sum(axis=0)).ravel())
+    values = R.data * row_scale[R.row] * col_scale[R.col]
+    rows = np.concatenate([R.row, R.col + n_rows])
+    cols = np.concatenate([R.col + n_rows, R.row])
+    size = n_rows + n_cols
+    adjacency = sp.coo_matrix((np.concatenate([values, values]), (rows, cols)), shape=(size, size))
+    return to_torch_sparse(adjacency, device)
+
+
+def row_mean_matrix(matrix, device=None):
+    """Sparse operator averaging, for every row, the columns it links to (empty rows give zeros)."""
+    R = sp.csr_matrix(matrix, dtype=np.float64, copy=True)
+    R.data[:] = 1.0
+    count = np.asarray(R.sum(axis=1)).ravel()
+    scale = np.divide(1.0, count, out=np.zeros_like(count), where=count > 0)
+    return to_torch_sparse(sp.diags(scale) @ R, device)
+
+
+def propagate(norm_adj, embeddings, n_layers):
+    """LightGCN propagation: mean of the layer-0..L embeddings, E^(l) = A E^(l-1).
+
+    The paper's Eqs. 5 and 10 write ``1/L sum_{l=0..L}``; averaging L+1 terms by L is a typo,
+    and we take the mean over the L+1 layers as LightGCN does.
+    """
+    layers = [embeddings]
+    for _ in range(n_layers):
+        layers.append(torch.sparse.mm(norm_adj, layers[-1]))
+    return torch.stack(layers, dim=0).mean(dim=0)

@@ -1,0 +1,58 @@
+"""Shared fixtures: tiny tripartite datasets written as raw atomic files."""
+
+import warnings
+
+import pytest
+
+from recbole_vagnn.config import Config
+
+INTER_HEADER = "user_id:token\titem_id:token\ttimestamp:float"
+ITEM_HEADER = "item_id:token\tvlogger_id:token"
+UVL_HEADER = "user_id:token\tvlogger_id:token"
+
+# 3 users, 4 videos, 2 vloggers: the hand-computable graph of the model tests.
+# u1 watches v1 v2 v3 v4 (v4 last), u2 watches v1 v3 v4, u3 watches v2 v4 v1.
+TINY_INTER = [
+    ("u1", "v1", 1), ("u1", "v2", 2), ("u1", "v3", 3), ("u1", "v4", 4),
+    ("u2", "v1", 1), ("u2", "v3", 2), ("u2", "v4", 3),
+    ("u3", "v2", 1), ("u3", "v4", 2), ("u3", "v1", 3),
+]
+TINY_ITEM = [("v1", "pA"), ("v2", "pA"), ("v3", "pB"), ("v4", "pB")]
+TINY_UVL = [("u1", "pA"), ("u2", "pB"), ("u3", "pA"), ("u3", "pB")]
+
+
+def _lines(header, rows):
+    return "\n".join([header] + ["\t".join(map(str, row)) for row in rows]) + "\n"
+
+
+def write_raw(folder, name, inter=TINY_INTER, item=TINY_ITEM, uvl=TINY_UVL,
+              inter_header=INTER_HEADER, item_header=ITEM_HEADER, uvl_header=UVL_HEADER):
+    """Write NAME.inter/.item/.uvl into folder/NAME; ``None`` skips a file."""
+    target = folder / name
+    target.mkdir(parents=True, exist_ok=True)
+    for suffix, header, rows in [("inter", inter_header, inter), ("item", item_header, item), ("uvl", uvl_header, uvl)]:
+        if rows is not None:
+            (target / f"{name}.{suffix}").write_text(_lines(header, rows))
+    return folder
+
+
+def make_config(model, dataset, data_path=None, **overrides):
+    config_dict = {"checkpoint_dir": overrides.pop("checkpoint_dir", None) or "saved", "show_progress": False}
+    if data_path is not None:
+        config_dict["data_path"] = str(data_path)
+    config_dict.update(overrides)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Config(model=model, dataset=dataset, config_dict=config_dict)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cwd(tmp_path, monkeypatch):
+    """RecBole writes log/ and saved/ into the working directory: keep them in tmp."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["pytest"])
+
+
+@pytest.fixture
+def tiny_root(tmp_path):
+    return write_raw(tmp_path / "data", "tiny")
