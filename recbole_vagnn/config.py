@@ -38,13 +38,18 @@ def is_tripartite(folder, dataset):
 
 
 class Config(RecBoleConfig):
-    """RecBole's ``Config`` with this package's model look-up and property files."""
+    """RecBole's ``Config`` with this package's model look-up and property files.
+
+    With no dataset named anywhere, the embedded ``vagnn-demo`` dataset is used.
+    """
 
     def _get_model_and_dataset(self, model, dataset):
         if model is None:
             model = self.external_config_dict.get("model")
         if isinstance(model, str):
             model = get_model(model)
+        if dataset is None:
+            dataset = self.external_config_dict.get("dataset", DEFAULT_DATASET)
         return super()._get_model_and_dataset(model, dataset)
 
     def _load_internal_config_dict(self, model, model_class, dataset):
