@@ -52,7 +52,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from recbole.model.abstract_recommender import GeneralRecommender
 from recbole.model.init import xavier_normal_initialization
-from recbole.model.loss import BPRLoss, EmbLoss
+from recbole.model.loss import BPRLoss
 from recbole.utils import InputType
 
 from recbole_vagnn.data.dataset import TripartiteDataset
@@ -112,7 +112,6 @@ class VAGNN(GeneralRecommender):
         self.apply(xavier_normal_initialization)
         nn.init.xavier_normal_(self.gate)
         self.mf_loss = BPRLoss()
-        self.reg_loss = EmbLoss()
 
         video_view, vlogger_view = self._build_views(config, dataset)
         self.item2vlogger = torch.as_tensor(dataset.item2vlogger, device=self.device)
@@ -192,14 +191,6 @@ class VAGNN(GeneralRecommender):
         w = self._gate(videos, video_vloggers).unsqueeze(-1)
         return w * videos + (1 - w) * video_vloggers
 
-    def _video_scores(self, users, videos, vloggers, user, item):
-        video_score = (users[user] * videos[item]).sum(dim=-1)
-        if not self.use_vlogger_score:
-            return video_score
-        item_vloggers = vloggers[self.item2vlogger[item]]
-        w = self._gate(videos[item], item_vloggers)
-        return w * video_score + (1 - w) * (users[user] * item_vloggers).sum(dim=-1)
-
     def _is_followed(self, users, vloggers):
         keys = users * self.n_vloggers + vloggers
         position = torch.searchsorted(self.follow_keys, keys).clamp(max=len(self.follow_keys) - 1)
@@ -223,7 +214,12 @@ class VAGNN(GeneralRecommender):
         return users, positives, negatives
 
     def contrastive_loss(self, views, users, videos, vloggers):
-        """Eq. 14: the mean of the user, video and vlogger cross-view InfoNCE losses (Eqs. 11-13)."""
+        """Eq. 14: the mean of the user, video and vlogger cross-view InfoNCE losses (Eqs. 11-13).
+
+        ``views`` holds per view the (users, videos, vloggers) embeddings, either full tables
+        indexed by id or rows already gathered for the batch; ``users``, ``videos`` and
+        ``vloggers`` index into them. Repeated ids count once.
+        """
         losses = []
         for kind, ids in enumerate((users, videos, vloggers)):
             ids = torch.unique(ids)
@@ -236,31 +232,56 @@ class VAGNN(GeneralRecommender):
             losses.append(F.cross_entropy(logits, target))
         return sum(losses) / 3
 
+    def _score_pairs(self, users, videos, vloggers):
+        """Eq. 16 for aligned rows (gathered user, video and that video's vlogger embeddings)."""
+        video_score = (users * videos).sum(dim=-1)
+        if not self.use_vlogger_score:
+            return video_score
+        w = self._gate(videos, vloggers)
+        return w * video_score + (1 - w) * (users * vloggers).sum(dim=-1)
+
     def calculate_loss(self, interaction):
         self.restore_user_e = self.restore_item_e = None
         user = interaction[self.USER_ID]
         pos_item = interaction[self.ITEM_ID]
         neg_item = interaction[self.NEG_ITEM_ID]
-
-        views = self.forward()
-        users, videos, vloggers = self._concat_views(views)
-        pos_scores = self._video_scores(users, videos, vloggers, user, pos_item)
-        neg_scores = self._video_scores(users, videos, vloggers, user, neg_item)
-        losses = [self.mf_loss(pos_scores, neg_scores)]
-        reg_terms = [
-            self.user_embedding(user), self.item_embedding(pos_item), self.item_embedding(neg_item),
-            self.vlogger_embedding(self.item2vlogger[pos_item]), self.vlogger_embedding(self.item2vlogger[neg_item]),
-        ]
+        size = len(user)
+        # Each table is gathered once per view for every row the losses need: backward through a
+        # gather fills a whole table, so fewer gathers make a faster step.
+        user_ids, item_ids = user, torch.cat([pos_item, neg_item])
+        vlogger_ids = self.item2vlogger[item_ids]
         if self.use_vlogger_loss:
-            v_user, v_pos, v_neg = self.sample_vlogger_triples(len(user))
-            v_pos_scores = (users[v_user] * vloggers[v_pos]).sum(dim=-1)
-            v_neg_scores = (users[v_user] * vloggers[v_neg]).sum(dim=-1)
+            v_user, v_pos, v_neg = self.sample_vlogger_triples(size)
+            user_ids, vlogger_ids = torch.cat([user, v_user]), torch.cat([vlogger_ids, v_pos, v_neg])
+        full_views = self.forward()
+        views = [(u[user_ids], v[item_ids], p[vlogger_ids]) for u, v, p in full_views]
+        users, videos, vloggers = self._concat_views(views)
+
+        pos_scores = self._score_pairs(users[:size], videos[:size], vloggers[:size])
+        neg_scores = self._score_pairs(users[:size], videos[size:], vloggers[size : 2 * size])
+        losses = [self.mf_loss(pos_scores, neg_scores)]
+        if self.use_vlogger_loss:
+            v_pos_scores = (users[size:] * vloggers[2 * size : 3 * size]).sum(dim=-1)
+            v_neg_scores = (users[size:] * vloggers[3 * size :]).sum(dim=-1)
             losses.append(self.vlogger_loss_weight * self.mf_loss(v_pos_scores, v_neg_scores))
-            reg_terms += [self.user_embedding(v_user), self.vlogger_embedding(v_pos), self.vlogger_embedding(v_neg)]
-        if self.use_cl:
-            losses.append(self.cl_weight * self.contrastive_loss(views, user, pos_item, self.item2vlogger[pos_item]))
-        losses.append(self.reg_weight * self.reg_loss(*reg_terms, require_pow=True))
+        if self.use_cl and self.cl_negatives == "in_batch":  # the same anchors, by row of the gathered views
+            cl_rows = [self._distinct_rows(ids) for ids in (user, pos_item, vlogger_ids[:size])]
+            losses.append(self.cl_weight * self.contrastive_loss(views, *cl_rows))
+        elif self.use_cl:
+            losses.append(self.cl_weight * self.contrastive_loss(full_views, user, pos_item, vlogger_ids[:size]))
+        ego = (
+            self.user_embedding.weight[user_ids], self.item_embedding.weight[item_ids],
+            self.vlogger_embedding.weight[vlogger_ids],
+        )
+        losses.append(self.reg_weight * sum(e.pow(2).sum() for e in ego) / (2 * size))
         return tuple(losses)
+
+    @staticmethod
+    def _distinct_rows(ids):
+        """Positions of one occurrence of each distinct id in ``ids``."""
+        _, inverse = torch.unique(ids, return_inverse=True)
+        positions = torch.empty(int(inverse.max()) + 1, dtype=torch.long, device=ids.device)
+        return positions.scatter_(0, inverse, torch.arange(len(ids), device=ids.device))
 
     def _ranking_embeddings(self):
         if self.restore_user_e is not None:

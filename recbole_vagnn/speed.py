@@ -1,0 +1,93 @@
+"""Speed and memory figures for VA-GNN next to LightGCN: ``python -m recbole_vagnn.speed``.
+
+Prints, for the embedded ``vagnn-demo`` data and a generated set 10x larger: model construction
+seconds (VA-GNN's includes the meta-path walk and both normalised graphs), median seconds per
+training epoch for VAGNN and LightGCN trained in this same process, and the process's peak
+resident memory after each. Then the meta-path walk alone on 20k users / ~1.5M interactions.
+Figures depend on the machine; nothing here asserts a target.
+"""
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import scipy.sparse as sp
+import torch
+from recbole.data import data_preparation
+from recbole.utils import init_seed
+
+from recbole_vagnn.config import DEFAULT_DATASET, Config
+from recbole_vagnn.data import create_dataset
+from recbole_vagnn.data.atomic import write_tripartite
+from recbole_vagnn.data.metapath import augment_views
+from recbole_vagnn.synthetic import generate
+from recbole_vagnn.utils import get_model, get_trainer
+
+
+def peak_memory_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_models(dataset, data_path, models, epochs):
+    """{model: (construction seconds, median epoch seconds, peak RSS MB)} on one loaded dataset."""
+    overrides = {"show_progress": False, "state": "WARNING"}
+    if data_path:
+        overrides["data_path"] = data_path
+    results = {}
+    loaded = None
+    for name in models:
+        config = Config(model=name, dataset=dataset, config_dict=overrides)
+        init_seed(config["seed"], config["reproducibility"])
+        if loaded is None:
+            loaded = data_preparation(config, create_dataset(config))
+        train_data = loaded[0]
+        start = time.perf_counter()
+        model = get_model(name)(config, train_data._dataset)
+        built = time.perf_counter() - start
+        trainer = get_trainer(config["MODEL_TYPE"], name)(config, model)
+        for epoch in range(epochs):
+            trainer._train_epoch(train_data, epoch, show_progress=False)
+        epoch_seconds = statistics.median(trainer.epoch_seconds[1:] or trainer.epoch_seconds)
+        results[name] = (built, epoch_seconds, peak_memory_mb())
+    return results
+
+
+def walk_benchmark(users, vloggers, interactions_per_user):
+    inter, item, uvl = generate(users=users, vloggers=vloggers, interactions_per_user=interactions_per_user)
+    n_videos, n_vloggers = len(item), int(item["vlogger_id"].max()) + 1
+    X = sp.csr_matrix(([1.0] * len(inter), (inter["user_id"], inter["item_id"])), shape=(users, n_videos))
+    Y = sp.csr_matrix(([1.0] * len(uvl), (uvl["user_id"], uvl["vlogger_id"])), shape=(users, n_vloggers))
+    Z = sp.csr_matrix(([1.0] * n_videos, (item["vlogger_id"], item["item_id"])), shape=(n_vloggers, n_videos))
+    start = time.perf_counter()
+    augment_views(X, Y, Z, q1=0.4, q2=0.1, seed=0)
+    return len(inter), time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=5, help="training epochs per model (first is warm-up)")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    warnings.simplefilter("ignore")
+    models = ["LightGCN", "VAGNN"]
+    with tempfile.TemporaryDirectory() as tmp:
+        write_tripartite(Path(tmp) / "vagnn-10x", "vagnn-10x", *generate(users=4000, vloggers=600, seed=7))
+        for label, dataset, data_path in [("embedded vagnn-demo", DEFAULT_DATASET, None), ("generated 10x", "vagnn-10x", tmp)]:
+            print(f"\n{label} ({args.epochs} epochs, {args.threads} threads)")
+            print(f"{'model':10} {'build s':>8} {'s/epoch':>8} {'peak RSS MB':>12}")
+            results = time_models(dataset, data_path, models, args.epochs)
+            for name, (built, per_epoch, peak) in results.items():
+                print(f"{name:10} {built:8.3f} {per_epoch:8.3f} {peak:12.0f}")
+            ratio = results["VAGNN"][1] / results["LightGCN"][1]
+            print(f"VAGNN / LightGCN epoch time: {ratio:.2f}x")
+    n_inter, seconds = walk_benchmark(20000, 2000, 75)
+    print(f"\nmeta-path walk, 20,000 users / {n_inter:,} interactions: {seconds:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
