@@ -1,0 +1,78 @@
+"""TakaTak-style event logs -> tripartite atomic files, with the paper's TakaTak rules.
+
+TakaTak's raw data is not public. This converter reads one plain CSV of events, one row per
+user-video view, with this schema (header names are fixed, extra columns are ignored):
+
+| column            | type        | meaning                                               |
+| ----------------- | ----------- | ----------------------------------------------------- |
+| user_id           | token       | the viewer                                            |
+| video_id          | token       | the micro-video                                       |
+| vlogger_id        | token       | the video's publisher (one per video)                 |
+| timestamp         | number      | when the view happened (e.g. Unix seconds)            |
+| watch_seconds     | number      | seconds watched                                       |
+| completion_rate   | number      | watched length / video length (2.0 = watched twice)   |
+| like, comment, share, favorite | 0/1 | explicit feedback on the video                  |
+| follow, homepage  | 0/1         | the viewer followed / opened the vlogger's homepage   |
+
+``python -m dataset_converters.takatak EVENTS_CSV OUT_DIR [--name takatak] [flags]``
+
+- Positive user-video interaction (paper Sec. 5.1): explicit feedback, or completion rate >
+  ``--min-completion`` (1.8), or watch time > ``--min-watch-seconds`` (15).
+- Explicit user-vlogger interaction: ``follow`` or ``homepage`` on any view of the vlogger's videos.
+- Then the filters of :mod:`dataset_converters.common`, to a fixed point.
+
+A video listed with two different vloggers stops the conversion with an error.
+"""
+
+import numpy as np
+import pandas as pd
+
+from dataset_converters.common import (
+    ConversionError, add_threshold_flags, apply_paper_filters, base_parser, finish, read_checked_csv,
+    run_cli, thresholds_from_args,
+)
+
+EXPLICIT_FEEDBACK = ["like", "comment", "share", "favorite"]
+EXPLICIT_VLOGGER = ["follow", "homepage"]
+NUMERIC = ["timestamp", "watch_seconds", "completion_rate"] + EXPLICIT_FEEDBACK + EXPLICIT_VLOGGER
+COLUMNS = ["user_id", "video_id", "vlogger_id"] + NUMERIC
+
+
+def read_events(path, min_completion, min_watch_seconds):
+    positives, links, publishers = [], [], []
+    for chunk in read_checked_csv(path, COLUMNS, numeric=NUMERIC):
+        if chunk[["user_id", "video_id", "vlogger_id"]].isna().any(axis=None):
+            raise ConversionError(f"{path}: rows with an empty user_id, video_id or vlogger_id")
+        frame = chunk.rename(columns={"video_id": "item_id"})
+        explicit = (frame[EXPLICIT_FEEDBACK].fillna(0) > 0).any(axis=1)
+        positive = explicit | (frame["completion_rate"].fillna(0) > min_completion) | (
+            frame["watch_seconds"].fillna(0) > min_watch_seconds
+        )
+        positives.append(frame.loc[positive, ["user_id", "item_id", "vlogger_id", "timestamp"]])
+        followed = (frame[EXPLICIT_VLOGGER].fillna(0) > 0).any(axis=1)
+        links.append(frame.loc[followed, ["user_id", "vlogger_id"]].drop_duplicates())
+        publishers.append(frame[["item_id", "vlogger_id"]].drop_duplicates())
+    publishers = pd.concat(publishers).drop_duplicates()
+    clash = publishers["item_id"].duplicated(keep=False)
+    if clash.any():
+        examples = ", ".join(publishers.loc[clash, "item_id"].unique()[:5])
+        raise ConversionError(f"{path}: {publishers.loc[clash, 'item_id'].nunique()} video(s) have two or more vloggers, e.g. {examples}")
+    if np.isnan(pd.concat(positives)["timestamp"].to_numpy(dtype=float)).any():
+        raise ConversionError(f"{path}: positive interactions without a timestamp")
+    return pd.concat(positives, ignore_index=True), pd.concat(links, ignore_index=True).drop_duplicates()
+
+
+def main(argv=None):
+    parser = base_parser(__doc__.splitlines()[0], "the events CSV (schema in this module's docstring)")
+    parser.add_argument("--name", default="takatak", help="dataset name (default: takatak)")
+    parser.add_argument("--min-completion", type=float, default=1.8, help="completion rates above this are positive (1.8)")
+    parser.add_argument("--min-watch-seconds", type=float, default=15.0, help="watch seconds above this are positive (15)")
+    add_threshold_flags(parser)
+    args = parser.parse_args(argv)
+    positives, links = read_events(args.raw, args.min_completion, args.min_watch_seconds)
+    inter, uvl, _ = apply_paper_filters(positives, links, thresholds_from_args(args))
+    return finish(args.out_dir, args.name, inter, uvl)
+
+
+if __name__ == "__main__":
+    run_cli(main)
