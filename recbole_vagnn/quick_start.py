@@ -32,7 +32,8 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
     """Train ``model`` on ``dataset`` with early stopping, then evaluate the best model on test.
 
     Returns RecBole's result dict (``best_valid_score``, ``best_valid_result``, ``test_result``,
-    ``valid_score_bigger``) plus ``epochs`` (epochs trained) and ``seconds_per_epoch``.
+    ``valid_score_bigger``) plus ``epochs`` (epochs trained), ``best_epoch`` (1-based epoch of the
+    best validation score) and ``seconds_per_epoch`` (training only, evaluation excluded).
     """
     config, model, _, train_data, valid_data, test_data = load_data_and_model(
         model, dataset, config_file_list, config_dict
@@ -52,5 +53,6 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
         "best_valid_result": best_valid_result,
         "test_result": test_result,
         "epochs": len(trainer.epoch_seconds),
+        "best_epoch": len(trainer.epoch_seconds) - trainer.cur_step * config["eval_step"],
         "seconds_per_epoch": sum(trainer.epoch_seconds) / max(len(trainer.epoch_seconds), 1),
     }

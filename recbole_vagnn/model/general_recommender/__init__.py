@@ -1,3 +1,4 @@
+from recbole_vagnn.model.general_recommender.simgcl import SimGCL
 from recbole_vagnn.model.general_recommender.vagnn import VAGNN
 
-__all__ = ["VAGNN"]
+__all__ = ["SimGCL", "VAGNN"]

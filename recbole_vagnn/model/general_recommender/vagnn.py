@@ -57,7 +57,7 @@ from recbole.utils import InputType
 
 from recbole_vagnn.data.dataset import TripartiteDataset
 from recbole_vagnn.data.metapath import augment_views
-from recbole_vagnn.model.layers import bipartite_norm_adj, propagate, row_mean_matrix
+from recbole_vagnn.model.layers import bipartite_norm_adj, info_nce, propagate, row_mean_matrix
 
 ABLATIONS = {
     "A": {"use_cl": False},
@@ -223,13 +223,11 @@ class VAGNN(GeneralRecommender):
         losses = []
         for kind, ids in enumerate((users, videos, vloggers)):
             ids = torch.unique(ids)
-            anchors = F.normalize(views[0][kind][ids], dim=-1)
             if self.cl_negatives == "in_batch":
                 candidates, target = views[1][kind][ids], torch.arange(len(ids), device=ids.device)
             else:  # every real node of the type; id 0 is padding
                 candidates, target = views[1][kind][1:], ids - 1
-            logits = anchors @ F.normalize(candidates, dim=-1).T / self.cl_temperature
-            losses.append(F.cross_entropy(logits, target))
+            losses.append(info_nce(views[0][kind][ids], candidates, target, self.cl_temperature))
         return sum(losses) / 3
 
     def _score_pairs(self, users, videos, vloggers):
