@@ -1,0 +1,76 @@
+"""The benchmark command end to end, its resume, and a 2-point sweep on a local Ray."""
+
+import csv
+import json
+
+import pytest
+
+import recbole_vagnn.quick_start as quick_start
+from recbole_vagnn import benchmark
+from recbole_vagnn.sweep import sweep
+
+
+def test_benchmark_writes_table_csv_and_chart_with_the_measured_numbers(tmp_path):
+    out = tmp_path / "out"
+    benchmark.main(["--models", "VAGNN,SimGCL", "--epochs", "1", "--out", str(out)])
+    stored = {p.stem: json.loads(p.read_text()) for p in (out / "runs" / "vagnn-demo").glob("*.json")}
+    assert set(stored) == {"VAGNN-seed2020", "SimGCL-seed2020"}
+    with open(out / "vagnn-demo.csv") as handle:
+        rows = {row["model"]: row for row in csv.DictReader(handle)}
+    table = (out / "vagnn-demo.md").read_text()
+    for label in ("VAGNN", "SimGCL"):
+        run = stored[f"{label}-seed2020"]
+        assert run["epochs"] == 1 and run["seconds_per_epoch"] > 0
+        for metric, value in run["test"].items():
+            assert float(rows[label][metric]) == pytest.approx(value, rel=1e-5)
+            assert f"{value:.4f}" in table
+    assert "Improv. (%)" in table and "**" in table and "<u>" in table
+    assert (out / "vagnn-demo.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_interrupted_benchmark_resumes_without_rerunning_finished_runs(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    calls = []
+    real_run = quick_start.run_recbole
+
+    def crash_on_second_model(model=None, **kwargs):
+        calls.append(model)
+        if model == "LightGCN":
+            raise KeyboardInterrupt  # the benchmark is killed during LightGCN
+        return real_run(model=model, **kwargs)
+
+    monkeypatch.setattr(quick_start, "run_recbole", crash_on_second_model)
+    arguments = ["--models", "VAGNN,LightGCN", "--epochs", "1", "--out", str(out)]
+    with pytest.raises(KeyboardInterrupt):
+        benchmark.main(arguments)
+    finished = (out / "runs" / "vagnn-demo" / "VAGNN-seed2020.json").read_text()
+    assert not (out / "runs" / "vagnn-demo" / "LightGCN-seed2020.json").exists()
+
+    monkeypatch.setattr(quick_start, "run_recbole", lambda model=None, **kw: (calls.append(model), real_run(model=model, **kw))[1])
+    calls.clear()
+    benchmark.main(arguments)
+    assert calls == ["LightGCN"]
+    assert (out / "runs" / "vagnn-demo" / "VAGNN-seed2020.json").read_text() == finished
+    assert (out / "vagnn-demo.csv").read_text().count("\n") == 3
+
+
+def test_ablation_labels_map_to_the_switches():
+    assert benchmark.resolve("VAGNN-C") == ("VAGNN", {"use_video_view": False})
+    assert benchmark.resolve("SGL-RW") == ("SGL", {"type": "RW"})
+    assert benchmark.resolve("NGCF") == ("NGCF", {})
+
+
+def test_sweep_on_a_two_point_grid_with_local_ray(tmp_path):
+    ray = pytest.importorskip("ray")
+    try:
+        points = sweep("tau", [0.1, 1.0], "vagnn-demo", tmp_path / "sweep", base_config={"epochs": 1})
+    finally:
+        ray.shutdown()
+    assert [value for value, _ in points] == [0.1, 1.0]
+    with open(tmp_path / "sweep" / "sweep-tau.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [float(r["tau"]) for r in rows] == [0.1, 1.0]
+    for row, (_, metrics) in zip(rows, points):
+        assert float(row["test_recall@10"]) == pytest.approx(metrics["test_recall@10"], rel=1e-5)
+        assert 0 < float(row["test_recall@10"]) <= 1
+    assert (tmp_path / "sweep" / "sweep-tau.png").read_bytes()[:4] == b"\x89PNG"
