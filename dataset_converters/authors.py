@@ -51,8 +51,7 @@ def check_range(path, values, size, what):
 
 
 def main(argv=None):
-    parser = base_parser(__doc__.splitlines()[0], "one dataset folder of the authors' release")
-    parser.add_argument("--name", default=None, help="dataset name (default: the release folder's name)")
+    parser = base_parser(__doc__.splitlines()[0], "one dataset folder of the authors' release", paper_filters=False)
     args = parser.parse_args(argv)
     root = Path(args.raw)
     for file in FILES:

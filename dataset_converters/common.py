@@ -201,15 +201,25 @@ def run_cli(main, argv=None):
         raise SystemExit(1)
 
 
-def base_parser(description, raw_help):
+def base_parser(description, raw_help, default_name=None, paper_filters=True):
+    """Arguments every converter takes: RAW, OUT_DIR, --name and (if it filters) the thresholds."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("raw", help=raw_help)
     parser.add_argument("out_dir", help="data folder: writes OUT_DIR/NAME/NAME.{inter,item,uvl} (use as --data_path)")
+    parser.add_argument("--name", default=default_name, help=f"dataset name (default: {default_name or 'the input folder name'})")
+    if paper_filters:
+        add_threshold_flags(parser)
     return parser
+
+
+def filter_and_finish(args, positives, explicit_links):
+    """The paper's filters with the thresholds of ``args``, then :func:`finish`."""
+    inter, uvl, _ = apply_paper_filters(positives, explicit_links, thresholds_from_args(args))
+    return finish(args.out_dir, args.name, inter, uvl)
 
 
 __all__ = [
     "ConversionError", "Thresholds", "add_threshold_flags", "thresholds_from_args", "read_checked_csv",
     "drop_duplicates_logged", "apply_paper_filters", "statistics", "format_statistics", "finish",
-    "run_cli", "base_parser",
+    "run_cli", "base_parser", "filter_and_finish",
 ]

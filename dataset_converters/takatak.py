@@ -27,10 +27,7 @@ A video listed with two different vloggers stops the conversion with an error.
 import numpy as np
 import pandas as pd
 
-from dataset_converters.common import (
-    ConversionError, add_threshold_flags, apply_paper_filters, base_parser, finish, read_checked_csv,
-    run_cli, thresholds_from_args,
-)
+from dataset_converters.common import ConversionError, base_parser, filter_and_finish, read_checked_csv, run_cli
 
 EXPLICIT_FEEDBACK = ["like", "comment", "share", "favorite"]
 EXPLICIT_VLOGGER = ["follow", "homepage"]
@@ -63,15 +60,12 @@ def read_events(path, min_completion, min_watch_seconds):
 
 
 def main(argv=None):
-    parser = base_parser(__doc__.splitlines()[0], "the events CSV (schema in this module's docstring)")
-    parser.add_argument("--name", default="takatak", help="dataset name (default: takatak)")
+    parser = base_parser(__doc__.splitlines()[0], "the events CSV (schema in this module's docstring)", "takatak")
     parser.add_argument("--min-completion", type=float, default=1.8, help="completion rates above this are positive (1.8)")
     parser.add_argument("--min-watch-seconds", type=float, default=15.0, help="watch seconds above this are positive (15)")
-    add_threshold_flags(parser)
     args = parser.parse_args(argv)
     positives, links = read_events(args.raw, args.min_completion, args.min_watch_seconds)
-    inter, uvl, _ = apply_paper_filters(positives, links, thresholds_from_args(args))
-    return finish(args.out_dir, args.name, inter, uvl)
+    return filter_and_finish(args, positives, links)
 
 
 if __name__ == "__main__":

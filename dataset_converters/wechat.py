@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 
 from dataset_converters.common import (
-    ConversionError, add_threshold_flags, apply_paper_filters, base_parser, drop_duplicates_logged,
-    finish, logger, read_checked_csv, run_cli, thresholds_from_args,
+    ConversionError, base_parser, drop_duplicates_logged, filter_and_finish, logger, read_checked_csv, run_cli,
 )
 
 EXPLICIT_FEEDBACK = ["read_comment", "comment", "like", "forward", "favorite"]
@@ -77,16 +76,13 @@ def read_actions(path, feeds, min_loop, min_watch_seconds):
 
 
 def main(argv=None):
-    parser = base_parser(__doc__.splitlines()[0], "folder with user_action.csv and feed_info.csv")
-    parser.add_argument("--name", default="wechat", help="dataset name (default: wechat)")
+    parser = base_parser(__doc__.splitlines()[0], "folder with user_action.csv and feed_info.csv", "wechat")
     parser.add_argument("--min-loop", type=float, default=1.5, help="watch loops above this are positive (1.5)")
     parser.add_argument("--min-watch-seconds", type=float, default=60.0, help="watch seconds above this are positive (60)")
-    add_threshold_flags(parser)
     args = parser.parse_args(argv)
     feeds = read_feeds(f"{args.raw}/feed_info.csv")
     positives, links = read_actions(f"{args.raw}/user_action.csv", feeds, args.min_loop, args.min_watch_seconds)
-    inter, uvl, _ = apply_paper_filters(positives, links, thresholds_from_args(args))
-    return finish(args.out_dir, args.name, inter, uvl)
+    return filter_and_finish(args, positives, links)
 
 
 if __name__ == "__main__":
