@@ -38,9 +38,11 @@ Choices where the paper is open or its code differs (config key in brackets):
   alone, y_uv = e_u . (w e_v + (1 - w) e_{p_v}) and full ranking is one matrix product.
 - Losses (Eqs. 18-20): BPR on (user, video, RecBole-sampled negative video) + ``vlogger_loss_weight``
   x BPR on a stream of (user, followed vlogger, non-followed vlogger) triples drawn from ``.uvl``
-  (as many as the batch has rows) + ``cl_weight`` x CL + ``reg_weight`` x squared L2 of the layer-0
-  embeddings in the batch divided by the batch size. BPR terms are batch means (RecBole's
-  ``BPRLoss``) rather than the paper's sums, which only rescales the learning rate.
+  (as many as the batch has rows) + ``cl_weight`` x CL + ``reg_weight`` x the squared L2 norm of
+  the layer-0 embeddings the batch touches (its users, videos and their vloggers, and the vlogger
+  triples' users and vloggers) / (2 x batch size), RecBole's ``EmbLoss(require_pow=True)``
+  convention. BPR terms are batch means (RecBole's ``BPRLoss``) rather than the paper's sums,
+  which only rescales the learning rate.
 - Ablations of the paper's Table 3 are switches: (A) ``use_cl: False``, (B)
   ``use_vlogger_loss: False``, (C) ``use_video_view: False``, (D) ``use_vlogger_view: False``,
   (E) ``use_vlogger_score: False`` (y_uv = e_u.e_v). With one view left, every embedding has d
