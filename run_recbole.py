@@ -6,11 +6,15 @@ RecBole's usual command-line config (e.g. ``--epochs=50 --learning_rate=0.001``)
 """
 
 import argparse
+import warnings
 
 from recbole_vagnn.config import DEFAULT_DATASET
 from recbole_vagnn.quick_start import run_recbole
 
 if __name__ == "__main__":
+    # RecBole 1.2.1's own deprecation notices (pandas chained assignment, torch.cuda.amp): not
+    # actionable for users of this command, so kept off its console.
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"recbole\.")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", "-m", default="VAGNN", help="model name (default: VAGNN)")
     parser.add_argument("--dataset", "-d", default=DEFAULT_DATASET, help=f"dataset name (default: {DEFAULT_DATASET})")

@@ -53,6 +53,11 @@ class Config(RecBoleConfig):
         return super()._get_model_and_dataset(model, dataset)
 
     def _load_internal_config_dict(self, model, model_class, dataset):
+        if not PROPERTIES_DIR.is_dir():
+            raise RuntimeError(
+                f"{PROPERTIES_DIR} not found: recbole-vagnn reads its defaults from the checkout's "
+                "properties/ folder, so install it from a checkout with 'pip install -e .'"
+            )
         super()._load_internal_config_dict(model, model_class, dataset)
         folder = dataset_dir(self.external_config_dict.get("data_path"), dataset)
         if "data_path" not in self.external_config_dict:

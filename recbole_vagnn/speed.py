@@ -3,11 +3,14 @@
 Prints, for the embedded ``vagnn-demo`` data and a generated set 10x larger: model construction
 seconds (VA-GNN's includes the meta-path walk and both normalised graphs), median seconds per
 training epoch for VAGNN and LightGCN trained in this same process, and the process's peak
-resident memory after each. Then the meta-path walk alone on 20k users / ~1.5M interactions.
+resident memory after each. With ``--wechat-scale`` also a generated set of WeChat's size
+(20k users, ~1.5M interactions): seconds per training step (batch of 4096) over a few steps and the
+epoch time they imply. Then the meta-path walk alone on 20k users / ~1.5M interactions.
 Figures depend on the machine; nothing here asserts a target.
 """
 
 import argparse
+import itertools
 import resource
 import statistics
 import tempfile
@@ -32,8 +35,12 @@ def peak_memory_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_models(dataset, data_path, models, epochs):
-    """{model: (construction seconds, median epoch seconds, peak RSS MB)} on one loaded dataset."""
+def time_models(dataset, data_path, models, epochs, steps=None):
+    """{model: (construction seconds, median epoch seconds, peak RSS MB)} on one loaded dataset.
+
+    With ``steps``, each model trains on that many batches (after one warm-up batch) instead of
+    ``epochs`` full epochs, and the epoch time is extrapolated from the seconds per step.
+    """
     overrides = {"show_progress": False, "state": "WARNING"}
     if data_path:
         overrides["data_path"] = data_path
@@ -49,9 +56,15 @@ def time_models(dataset, data_path, models, epochs):
         model = get_model(name)(config, train_data._dataset)
         built = time.perf_counter() - start
         trainer = get_trainer(config["MODEL_TYPE"], name)(config, model)
-        for epoch in range(epochs):
-            trainer._train_epoch(train_data, epoch, show_progress=False)
-        epoch_seconds = statistics.median(trainer.epoch_seconds[1:] or trainer.epoch_seconds)
+        if steps:
+            batches = list(itertools.islice(train_data, steps + 1))
+            trainer._train_epoch(batches[:1], 0)
+            trainer._train_epoch(batches[1:], 1)
+            epoch_seconds = trainer.epoch_seconds[-1] / steps * len(train_data)
+        else:
+            for epoch in range(epochs):
+                trainer._train_epoch(train_data, epoch, show_progress=False)
+            epoch_seconds = statistics.median(trainer.epoch_seconds[1:] or trainer.epoch_seconds)
         results[name] = (built, epoch_seconds, peak_memory_mb())
     return results
 
@@ -71,16 +84,24 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5, help="training epochs per model (first is warm-up)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--wechat-scale", action="store_true", help="also time steps on 20k users / ~1.5M interactions")
+    parser.add_argument("--steps", type=int, default=5, help="timed steps per model at WeChat scale")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
     models = ["LightGCN", "VAGNN"]
     with tempfile.TemporaryDirectory() as tmp:
         write_tripartite(Path(tmp) / "vagnn-10x", "vagnn-10x", *generate(users=4000, vloggers=600, seed=7))
-        for label, dataset, data_path in [("embedded vagnn-demo", DEFAULT_DATASET, None), ("generated 10x", "vagnn-10x", tmp)]:
-            print(f"\n{label} ({args.epochs} epochs, {args.threads} threads)")
+        settings = [("embedded vagnn-demo", DEFAULT_DATASET, None, None), ("generated 10x", "vagnn-10x", tmp, None)]
+        if args.wechat_scale:
+            write_tripartite(Path(tmp) / "vagnn-wechat-size", "vagnn-wechat-size",
+                             *generate(users=20000, vloggers=2000, interactions_per_user=75, seed=7))
+            settings.append(("generated WeChat size", "vagnn-wechat-size", tmp, args.steps))
+        for label, dataset, data_path, steps in settings:
+            run = f"{steps} pre-drawn batches, epoch = steps x s/step" if steps else f"{args.epochs} epochs"
+            print(f"\n{label} ({run}, {args.threads} threads)", flush=True)
+            results = time_models(dataset, data_path, models, args.epochs, steps)
             print(f"{'model':10} {'build s':>8} {'s/epoch':>8} {'peak RSS MB':>12}")
-            results = time_models(dataset, data_path, models, args.epochs)
             for name, (built, per_epoch, peak) in results.items():
                 print(f"{name:10} {built:8.3f} {per_epoch:8.3f} {peak:12.0f}")
             ratio = results["VAGNN"][1] / results["LightGCN"][1]
