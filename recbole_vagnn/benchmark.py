@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 from pathlib import Path
 
@@ -189,6 +190,7 @@ def main(argv=None):
     parser.add_argument("--data_path", default=None)
     parser.add_argument("--epochs", type=int, default=None, help="cap on training epochs")
     args = parser.parse_args(argv)
+    sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     base_config = {}
     if args.data_path:
         base_config["data_path"] = args.data_path

@@ -13,6 +13,7 @@ import argparse
 import itertools
 import resource
 import statistics
+import sys
 import tempfile
 import time
 import warnings
@@ -87,6 +88,7 @@ def main(argv=None):
     parser.add_argument("--wechat-scale", action="store_true", help="also time steps on 20k users / ~1.5M interactions")
     parser.add_argument("--steps", type=int, default=5, help="timed steps per model at WeChat scale")
     args = parser.parse_args(argv)
+    sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
     models = ["LightGCN", "VAGNN"]

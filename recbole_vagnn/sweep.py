@@ -20,6 +20,7 @@ Recall@10 and NDCG@10 against the value, log scale, as in the paper's figures).
 import argparse
 import csv
 import os
+import sys
 from pathlib import Path
 
 from recbole_vagnn.config import DEFAULT_DATASET
@@ -121,6 +122,7 @@ def main(argv=None):
     parser.add_argument("--data_path", default=None)
     parser.add_argument("--epochs", type=int, default=None, help="cap on training epochs")
     args = parser.parse_args(argv)
+    sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     params = [p.strip() for p in args.params.split(",") if p.strip()]
     unknown = [p for p in params if p not in PARAMS]
     if unknown:

@@ -69,13 +69,20 @@ def generate(
     video_popularity = rng.lognormal(0.0, 1.0, size=n_videos)
 
     preference = rng.dirichlet(np.full(topics, 0.3), size=users)
-    # Follows: Gumbel top-k over log(preference for the vlogger's topic x vlogger popularity).
+    # Follows: Gumbel top-k over log(preference for the vlogger's topic x vlogger popularity),
+    # a block of users at a time so memory stays small for large user counts.
     follow_count = np.minimum(1 + rng.poisson(max(follows - 1, 0), size=users), vloggers)
-    keys = np.log(preference[:, vlogger_topic] * vlogger_popularity + 1e-12) + rng.gumbel(size=(users, vloggers))
-    ranked = np.argsort(-keys, axis=1)
-    followed_mask = np.arange(vloggers)[None, :] < follow_count[:, None]
     follow_user = np.repeat(np.arange(users), follow_count)
-    follow_vlogger = ranked[followed_mask]
+    follow_vlogger = np.empty(len(follow_user), dtype=np.int64)
+    block = max(1, 2_000_000 // vloggers)
+    written = 0
+    for start in range(0, users, block):
+        rows = slice(start, min(start + block, users))
+        keys = np.log(preference[rows][:, vlogger_topic] * vlogger_popularity + 1e-12)
+        keys += rng.gumbel(size=keys.shape)
+        top = np.argsort(-keys, axis=1)[np.arange(vloggers)[None, :] < follow_count[rows, None]]
+        follow_vlogger[written : written + len(top)] = top
+        written += len(top)
 
     wanted = 5 + rng.poisson(max(interactions_per_user - 5, 0), size=users)
     draws_per_user = (wanted * 1.6).astype(int) + 2
