@@ -99,16 +99,17 @@ def improvement(rows, reference):
 
 
 def markdown_table(rows, names, reference, title):
-    ranked = {key: sorted(rows, key=lambda label: -rows[label][key]) for key in METRICS}
+    # best and runner-up by value, so that tied models get the same mark
+    ranked = {key: sorted({round(row[key], 4) for row in rows.values()}, reverse=True) for key in METRICS}
     header = "| Model | " + " | ".join(k.replace("recall", "Recall").replace("ndcg", "NDCG") for k in METRICS)
     lines = [f"### {title}", "", header + " | s/epoch | best epoch |", "|---" * (len(METRICS) + 3) + "|"]
     for label, row in rows.items():
         cells = []
         for key in METRICS:
             cell = f"{row[key]:.4f}" + (f" ± {row[key + ' std']:.4f}" if row["seeds"] > 1 else "")
-            if label == ranked[key][0]:
+            if round(row[key], 4) == ranked[key][0]:
                 cell = f"**{cell}**"
-            elif len(ranked[key]) > 1 and label == ranked[key][1]:
+            elif len(ranked[key]) > 1 and round(row[key], 4) == ranked[key][1]:
                 cell = f"<u>{cell}</u>"
             cells.append(cell)
         lines.append(f"| {names.get(label, label)} | " + " | ".join(cells)

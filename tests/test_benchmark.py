@@ -74,3 +74,16 @@ def test_sweep_on_a_two_point_grid_with_local_ray(tmp_path):
         assert float(row["test_recall@10"]) == pytest.approx(metrics["test_recall@10"], rel=1e-5)
         assert 0 < float(row["test_recall@10"]) <= 1
     assert (tmp_path / "sweep" / "sweep-tau.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_table_marks_best_and_runner_up_by_value_with_ties():
+    def row(recall):
+        values = {key: recall for key in benchmark.METRICS}
+        values.update({f"{key} std": 0.0 for key in benchmark.METRICS})
+        return {**values, "seconds/epoch": 1.0, "best epoch": 3, "seeds": 1}
+
+    table = benchmark.markdown_table({"VAGNN": row(0.3), "X": row(0.3), "Y": row(0.2), "Z": row(0.1)}, {}, "VAGNN", "t")
+    lines = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ") and "Recall" not in line}
+    assert "**0.3000**" in lines["VAGNN"] and "**0.3000**" in lines["X"]
+    assert "<u>0.2000</u>" in lines["Y"] and "**" not in lines["Z"] and "<u>" not in lines["Z"]
+    assert "| Improv. (%) | 0.00 |" in table
