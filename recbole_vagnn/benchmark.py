@@ -21,11 +21,10 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-from recbole_vagnn.config import DEFAULT_DATASET
+from recbole_vagnn.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
 
 METRICS = [f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)]
@@ -182,21 +181,11 @@ def benchmark(dataset, labels, seeds, out_dir, config_files=None, base_config=No
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default=DEFAULT_DATASET)
+    add_experiment_arguments(parser)
     parser.add_argument("--models", default=",".join(PAPER_MODELS), help="comma-separated labels")
     parser.add_argument("--seeds", type=int, default=1, help="seeds 2020, 2021, ... per model")
     parser.add_argument("--ablations", action="store_true", help="VA-GNN and its variants A-E (Table 3)")
-    parser.add_argument("--out", default="benchmark_results")
-    parser.add_argument("--config_files", nargs="*", default=None)
-    parser.add_argument("--data_path", default=None)
-    parser.add_argument("--epochs", type=int, default=None, help="cap on training epochs")
-    args = parser.parse_args(argv)
-    sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
-    base_config = {}
-    if args.data_path:
-        base_config["data_path"] = args.data_path
-    if args.epochs:
-        base_config["epochs"] = args.epochs
+    args, base_config = parse_experiment_arguments(parser, argv)
     seeds = [2020 + i for i in range(args.seeds)]
     if args.ablations:
         labels, names, stem = ["VAGNN"] + [f"VAGNN-{k}" for k in ABLATIONS], ABLATION_NAMES, f"{args.dataset}-ablations"

@@ -20,10 +20,9 @@ Recall@10 and NDCG@10 against the value, log scale, as in the paper's figures).
 import argparse
 import csv
 import os
-import sys
 from pathlib import Path
 
-from recbole_vagnn.config import DEFAULT_DATASET
+from recbole_vagnn.cli import add_experiment_arguments, parse_experiment_arguments
 
 PARAMS = {"lambda1": "vlogger_loss_weight", "lambda2": "cl_weight", "tau": "cl_temperature"}
 PAPER_GRIDS = {  # Sec. 5.1: {0.01, 0.05, ..., 5, 10}, {0.0001, 0.0005, ..., 1, 5}, {0.01, 0.05, ..., 1, 5}
@@ -112,26 +111,16 @@ def write_outputs(param, points, dataset, out_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default=DEFAULT_DATASET)
+    add_experiment_arguments(parser)
     parser.add_argument("--params", default="lambda1,lambda2,tau", help=f"comma-separated, from {list(PARAMS)}")
     parser.add_argument("--grid", default=None, help="comma-separated values replacing the paper's grid")
     parser.add_argument("--ray-address", default=None, help="address of a running Ray cluster (default: local)")
     parser.add_argument("--cpus-per-trial", type=int, default=1)
-    parser.add_argument("--out", default="benchmark_results")
-    parser.add_argument("--config_files", nargs="*", default=None)
-    parser.add_argument("--data_path", default=None)
-    parser.add_argument("--epochs", type=int, default=None, help="cap on training epochs")
-    args = parser.parse_args(argv)
-    sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
+    args, base_config = parse_experiment_arguments(parser, argv)
     params = [p.strip() for p in args.params.split(",") if p.strip()]
     unknown = [p for p in params if p not in PARAMS]
     if unknown:
         parser.error(f"unknown parameter(s) {unknown}; choose from {list(PARAMS)}")
-    base_config = {}
-    if args.data_path:
-        base_config["data_path"] = args.data_path
-    if args.epochs:
-        base_config["epochs"] = args.epochs
     for param in params:
         grid = [float(v) for v in args.grid.split(",")] if args.grid else PAPER_GRIDS[param]
         sweep(param, grid, args.dataset, args.out, args.ray_address, args.cpus_per_trial, base_config, args.config_files)

@@ -1,0 +1,30 @@
+"""Command-line arguments shared by the experiment commands (benchmark, sweep)."""
+
+import sys
+
+from recbole_vagnn.config import DEFAULT_DATASET
+
+
+def add_experiment_arguments(parser):
+    """--dataset, --out, --config_files, --data_path and --epochs."""
+    parser.add_argument("--dataset", default=DEFAULT_DATASET)
+    parser.add_argument("--out", default="benchmark_results", help="output folder (default: benchmark_results)")
+    parser.add_argument("--config_files", nargs="*", default=None)
+    parser.add_argument("--data_path", default=None)
+    parser.add_argument("--epochs", type=int, default=None, help="cap on training epochs")
+
+
+def parse_experiment_arguments(parser, argv):
+    """Parse ``argv``; return ``(args, base RecBole config dict)``.
+
+    ``sys.argv`` is cut to the program name afterwards: RecBole's ``Config`` reads ``--key=value``
+    flags from it and would take this command's own flags as config.
+    """
+    args = parser.parse_args(argv)
+    sys.argv = sys.argv[:1]
+    base_config = {}
+    if args.data_path:
+        base_config["data_path"] = args.data_path
+    if args.epochs:
+        base_config["epochs"] = args.epochs
+    return args, base_config
