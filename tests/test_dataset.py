@@ -129,3 +129,9 @@ def test_rows_orphaned_by_recbole_filtering_are_dropped_with_a_count(tmp_path, c
         ds = load(tmp_path, user_inter_num_interval="[4,inf)")
     assert "dropped 3 user-vlogger row(s)" in caplog.text
     assert ds.user_num == 2
+
+
+def test_unsupported_dataset_caching_is_announced(tiny_root, caplog):
+    with caplog.at_level(logging.WARNING):
+        load(tiny_root, save_dataset=True)
+    assert "save_dataset / dataset_save_path are not supported" in caplog.text
