@@ -28,7 +28,7 @@ from recbole_vagnn.cli import add_experiment_arguments, parse_experiment_argumen
 from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
 
 METRICS = [f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)]
-PAPER_MODELS = ["NGCF", "LightGCN", "SGL-ED", "SGL-ND", "SGL-RW", "SimGCL", "VAGNN"]
+PAPER_MODELS = ["NGCF", "LightGCN", "GTN", "SGL-ED", "SGL-ND", "SGL-RW", "SimGCL", "VAGNN"]
 VARIANTS = {f"SGL-{kind}": ("SGL", {"type": kind}) for kind in ("ED", "ND", "RW")}
 VARIANTS.update({f"VAGNN-{letter}": ("VAGNN", switches) for letter, switches in ABLATIONS.items()})
 ABLATION_NAMES = {

@@ -1,5 +1,5 @@
 """Models of recbole-vagnn, looked up by name before RecBole's own."""
 
-from recbole_vagnn.model.general_recommender import SimGCL, VAGNN
+from recbole_vagnn.model.general_recommender import GTN, SimGCL, VAGNN
 
-__all__ = ["SimGCL", "VAGNN"]
+__all__ = ["GTN", "SimGCL", "VAGNN"]
