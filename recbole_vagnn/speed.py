@@ -20,7 +20,6 @@ import time
 import warnings
 from pathlib import Path
 
-import scipy.sparse as sp
 import torch
 from recbole.data import data_preparation
 from recbole.utils import init_seed
@@ -29,7 +28,7 @@ from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.data.atomic import write_tripartite
 from recbole_vagnn.data.metapath import augment_views
-from recbole_vagnn.synthetic import generate
+from recbole_vagnn.synthetic import as_matrices, generate
 from recbole_vagnn.utils import get_model, get_trainer
 
 
@@ -73,10 +72,7 @@ def time_models(dataset, data_path, models, epochs, steps=None):
 
 def walk_benchmark(users, vloggers, interactions_per_user):
     inter, item, uvl = generate(users=users, vloggers=vloggers, interactions_per_user=interactions_per_user)
-    n_videos, n_vloggers = len(item), int(item["vlogger_id"].max()) + 1
-    X = sp.csr_matrix(([1.0] * len(inter), (inter["user_id"], inter["item_id"])), shape=(users, n_videos))
-    Y = sp.csr_matrix(([1.0] * len(uvl), (uvl["user_id"], uvl["vlogger_id"])), shape=(users, n_vloggers))
-    Z = sp.csr_matrix(([1.0] * n_videos, (item["vlogger_id"], item["item_id"])), shape=(n_vloggers, n_videos))
+    X, Y, Z = as_matrices(inter, item, uvl, users)
     start = time.perf_counter()
     video_view, vlogger_view = augment_views(X, Y, Z, q1=0.4, q2=0.1, seed=0)
     seconds = time.perf_counter() - start

@@ -24,6 +24,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from recbole_vagnn.data.atomic import write_tripartite
 
@@ -119,6 +120,21 @@ def generate(
     uvl = pd.concat([followed, frequent]).drop_duplicates()
     uvl = uvl[uvl["user_id"].isin(inter["user_id"])].sort_values(["user_id", "vlogger_id"]).reset_index(drop=True)
     return inter, item, uvl
+
+
+def as_matrices(inter, item, uvl, users):
+    """Binary X (users x videos), Y (users x vloggers) and Z (vloggers x videos), csr, from
+    :func:`generate`'s frames, whose ids are already dense integers."""
+    n_videos, n_vloggers = len(item), int(item["vlogger_id"].max()) + 1
+
+    def matrix(rows, cols, shape):
+        return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
+
+    return (
+        matrix(inter["user_id"], inter["item_id"], (users, n_videos)),
+        matrix(uvl["user_id"], uvl["vlogger_id"], (users, n_vloggers)),
+        matrix(item["vlogger_id"], item["item_id"], (n_vloggers, n_videos)),
+    )
 
 
 def main(argv=None):

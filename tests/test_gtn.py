@@ -1,7 +1,6 @@
 """GTN: the normalised incidence matrix and one unrolled solver step by hand."""
 
 import numpy as np
-import pytest
 import torch
 
 from recbole_vagnn.data import create_dataset

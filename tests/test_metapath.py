@@ -7,16 +7,12 @@ import torch
 
 from recbole_vagnn.data.metapath import augment_views
 from recbole_vagnn.model.layers import bipartite_norm_adj, row_mean_matrix
-from recbole_vagnn.synthetic import generate
+from recbole_vagnn.synthetic import as_matrices, generate
 
 
 def synthetic_matrices(users=3000, seed=1):
     inter, item, uvl = generate(users=users, vloggers=150, interactions_per_user=12, seed=seed)
-    n_users, n_videos, n_vloggers = users, len(item), item["vlogger_id"].max() + 1
-    X = sp.csr_matrix((np.ones(len(inter)), (inter["user_id"], inter["item_id"])), shape=(n_users, n_videos))
-    Y = sp.csr_matrix((np.ones(len(uvl)), (uvl["user_id"], uvl["vlogger_id"])), shape=(n_users, n_vloggers))
-    Z = sp.csr_matrix((np.ones(len(item)), (item["vlogger_id"], item["item_id"])), shape=(n_vloggers, n_videos))
-    return X, Y, Z
+    return as_matrices(inter, item, uvl, users)
 
 
 def added(augmented, base):

@@ -41,6 +41,21 @@ def _walkers(matrix, q, rng):
     return np.flatnonzero(has_neighbor & (rng.random(matrix.shape[0]) < q))
 
 
+def _walk(first_hop, copied, q1, q2, rng):
+    """One U-x-U walk per user over ``first_hop`` (users x x).
+
+    Returns the rows that walks landing on another user add to ``copied`` (the start user's row
+    of ``copied`` goes to the user reached), and, for the walks that stopped at x instead, the
+    walkers and their x, for the caller's own last step.
+    """
+    walkers = _walkers(first_hop, q1, rng)
+    middle = random_neighbors(first_hop, walkers, rng)
+    to_user = rng.random(len(walkers)) < q2
+    other_users = random_neighbors(first_hop.T.tocsr(), middle[to_user], rng)
+    added = _transfer(walkers[to_user], other_users, first_hop.shape[0]) @ copied
+    return added, walkers[~to_user], middle[~to_user]
+
+
 def augment_views(interactions, user_vloggers, publishing, q1, q2, seed):
     """Return the augmented ``(video_view, vlogger_view)`` matrices (csr, float).
 
@@ -56,22 +71,13 @@ def augment_views(interactions, user_vloggers, publishing, q1, q2, seed):
             raise ValueError(f"{name} must lie in [0, 1], got {q}")
     rng = np.random.default_rng(seed)
     X, Y, Z = (sp.csr_matrix(m, dtype=np.float64) for m in (interactions, user_vloggers, publishing))
-    n_users = X.shape[0]
 
-    walkers = _walkers(Y, q1, rng)
-    vloggers = random_neighbors(Y, walkers, rng)
-    to_user = rng.random(len(walkers)) < q2
-    other_users = random_neighbors(Y.T.tocsr(), vloggers[to_user], rng)
-    upu = _transfer(walkers[to_user], other_users, n_users) @ X
-    to_video = ~to_user & (np.diff(Z.indptr)[vloggers] > 0)
-    videos = random_neighbors(Z, vloggers[to_video], rng)
-    upv = sp.csr_matrix((np.ones(len(videos)), (walkers[to_video], videos)), shape=X.shape)
+    upu, walkers, vloggers = _walk(Y, X, q1, q2, rng)  # U-P-U; the rest stop at a vlogger
+    publishes = np.diff(Z.indptr)[vloggers] > 0
+    videos = random_neighbors(Z, vloggers[publishes], rng)  # U-P-V
+    upv = sp.csr_matrix((np.ones(len(videos)), (walkers[publishes], videos)), shape=X.shape)
     video_view = (X + upu + upv).tocsr()
 
-    walkers = _walkers(X, q1, rng)
-    videos = random_neighbors(X, walkers, rng)
-    to_user = rng.random(len(walkers)) < q2
-    other_users = random_neighbors(X.T.tocsr(), videos[to_user], rng)
-    uvu = _transfer(walkers[to_user], other_users, n_users) @ Y
+    uvu, _, _ = _walk(X, Y, q1, q2, rng)  # U-V-U
     vlogger_view = (Y + uvu).tocsr()
     return video_view, vlogger_view
