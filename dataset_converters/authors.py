@@ -8,7 +8,9 @@ of the authors' release (github.com/laiweijiang/VAGNN):
   item, the one before it the validation item.
 - ``user_vlogger_data.txt``: ``uid p1 ... pN``, the vlogger of each video of the matching line
   (only checked against the publishing file here).
-- ``user_vlogger_data2.txt``: ``uid p1 p2 ...``, explicit user-vlogger interactions.
+- ``user_vlogger_data2.txt``: ``uid p1 p2 ...``, explicit user-vlogger interactions. They carry
+  no time, so ``.uvl`` gets them without one, and the dataset treats them as known before
+  training: whether the authors built them from the training period alone is not documented.
 - ``vlogger_video_data.txt``: ``vlogger<TAB>video`` per line.
 
 The data is already filtered, so no filter is applied. The timestamp of an interaction is its

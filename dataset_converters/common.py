@@ -7,12 +7,16 @@ The paper's preprocessing (Sec. 5.1), applied by :func:`apply_paper_filters`:
    ``min_video_interactions`` interactions and vloggers with fewer than ``min_vlogger_videos``
    remaining videos, until nothing changes (a fixed point: every kept user, video and vlogger meets
    every threshold at once).
-2. User-vlogger, among the kept users and vloggers: an explicit interaction (follow, homepage
-   visit) or at least ``min_videos_for_vlogger_link`` interacted videos of that vlogger ("more than
-   two" in the paper), then repeatedly drop users and vloggers with fewer than
-   ``min_user_vlogger_interactions`` such pairs, to a fixed point. This filter thins the
-   user-vlogger relation only; users without pairs keep their videos, as in the paper's statistics
-   (WeChat: 19,737 users, of whom 9,301 have user-vlogger pairs).
+2. User-vlogger: the explicit events (follow, homepage visit) among the kept users and vloggers
+   are written to ``.uvl``, each pair once, with the time of its earliest event. The paper's rule
+   (at least ``min_videos_for_vlogger_link`` interacted videos of the vlogger, "more than two")
+   and its filter (users and vloggers with fewer than ``min_user_vlogger_interactions`` pairs are
+   dropped, to a fixed point) are NOT applied to the written data: applied to all interactions
+   they would let a user's validation and test videos create links that training sees. The
+   dataset applies both after the split, to the training interactions and the events before each
+   user's first held-out interaction (keys ``uvl_min_videos``, ``uvl_min_links``, ``uvl_rule``).
+   The printed Table 1 row counts the relation the paper's way (over all interactions), so it can
+   be compared with the paper's; those two flags set that count only.
 """
 
 import argparse
@@ -23,9 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from tqdm import tqdm
 
 from recbole_vagnn.data.atomic import write_tripartite
+from recbole_vagnn.data.user_vlogger import user_vlogger_links
 
 logger = logging.getLogger("dataset_converters")
 
@@ -45,10 +51,14 @@ class Thresholds:
     min_user_vlogger_interactions: int = 5
 
 
+TABLE1_ONLY = ("min_videos_for_vlogger_link", "min_user_vlogger_interactions")
+
+
 def add_threshold_flags(parser):
     for field in fields(Thresholds):
+        note = " (Table 1's count only; training: uvl_min_videos / uvl_min_links)" if field.name in TABLE1_ONLY else ""
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=int, default=field.default,
-                            help=f"default {field.default} (the paper's value)")
+                            help=f"default {field.default} (the paper's value){note}")
 
 
 def thresholds_from_args(args):
@@ -106,23 +116,24 @@ def _below(counts, minimum):
     return set(counts.index[counts < minimum])
 
 
-def apply_paper_filters(positives, explicit_links, thresholds):
-    """Return ``(inter, uvl, rounds)`` after the paper's filters (module docstring).
+def apply_paper_filters(positives, explicit_events, thresholds):
+    """Return ``(inter, events, rounds)`` after the paper's user-video filters (module docstring).
 
     Args:
         positives: positive user-video interactions, columns ``user_id, item_id, vlogger_id,
             timestamp``; repeated pairs keep the earliest.
-        explicit_links: explicit user-vlogger interactions, columns ``user_id, vlogger_id``.
+        explicit_events: explicit user-vlogger events, columns ``user_id, vlogger_id, timestamp``;
+            kept for the surviving users and vloggers, the earliest of each pair.
         thresholds: :class:`Thresholds`.
 
-    ``rounds`` counts the passes each fixed-point iteration needed (user-video, user-vlogger).
+    ``rounds`` counts the passes the fixed-point iteration needed.
     """
     t = thresholds
     inter = positives.sort_values("timestamp", kind="stable")
     inter = drop_duplicates_logged(inter, ["user_id", "item_id"], "user-video")
-    video_rounds = 0
+    rounds = 0
     while True:
-        video_rounds += 1
+        rounds += 1
         users = inter.groupby("user_id").size()
         videos = inter.groupby("item_id").size()
         vloggers = inter.drop_duplicates("item_id").groupby("vlogger_id").size()
@@ -135,35 +146,47 @@ def apply_paper_filters(positives, explicit_links, thresholds):
             ~inter["user_id"].isin(bad_users) & ~inter["item_id"].isin(bad_videos)
             & ~inter["vlogger_id"].isin(bad_vloggers)
         ]
-    per_vlogger = inter.groupby(["user_id", "vlogger_id"]).size()
-    frequent = per_vlogger[per_vlogger >= t.min_videos_for_vlogger_link].reset_index()[["user_id", "vlogger_id"]]
-    explicit = explicit_links[
-        explicit_links["user_id"].isin(inter["user_id"]) & explicit_links["vlogger_id"].isin(inter["vlogger_id"])
+    logger.info("filters reached a fixed point after %d pass(es)", rounds)
+    events = explicit_events[
+        explicit_events["user_id"].isin(inter["user_id"]) & explicit_events["vlogger_id"].isin(inter["vlogger_id"])
     ]
-    uvl = pd.concat([explicit[["user_id", "vlogger_id"]], frequent]).drop_duplicates()
-    link_rounds = 0
-    while True:
-        link_rounds += 1
-        bad_users = _below(uvl.groupby("user_id").size(), t.min_user_vlogger_interactions)
-        bad_vloggers = _below(uvl.groupby("vlogger_id").size(), t.min_user_vlogger_interactions)
-        if not (bad_users or bad_vloggers):
-            break
-        uvl = uvl[~uvl["user_id"].isin(bad_users) & ~uvl["vlogger_id"].isin(bad_vloggers)]
-    logger.info(
-        "filters reached a fixed point after %d user-video and %d user-vlogger pass(es)", video_rounds, link_rounds
+    events = events.sort_values("timestamp", kind="stable").drop_duplicates(["user_id", "vlogger_id"])
+    return inter.reset_index(drop=True), events[["user_id", "vlogger_id", "timestamp"]].reset_index(drop=True), rounds
+
+
+def paper_user_vlogger_pairs(inter, events, thresholds):
+    """Size of the paper's user-vlogger relation over ALL interactions (Table 1's count, not training data)."""
+    users, user_index = np.unique(np.concatenate([inter["user_id"], events["user_id"]]).astype(str), return_inverse=True)
+    vloggers, vlogger_index = np.unique(
+        np.concatenate([inter["vlogger_id"], events["vlogger_id"]]).astype(str), return_inverse=True
     )
-    return inter.reset_index(drop=True), uvl.reset_index(drop=True), (video_rounds, link_rounds)
+    n = len(inter)
+    shape = (len(users), len(vloggers))
+    watched = sp.csr_matrix((np.ones(n), (user_index[:n], vlogger_index[:n])), shape=shape)
+    explicit = sp.csr_matrix((np.ones(len(events)), (user_index[n:], vlogger_index[n:])), shape=shape)
+    links = user_vlogger_links(
+        watched, explicit, thresholds.min_videos_for_vlogger_link, thresholds.min_user_vlogger_interactions
+    )
+    return links.nnz
 
 
-def statistics(name, inter, item, uvl):
-    """The paper's Table 1 row: users, videos, vloggers, user-video and user-vlogger interactions."""
+def statistics(name, inter, item, events, thresholds=None):
+    """The paper's Table 1 row: users, videos, vloggers, user-video and user-vlogger interactions.
+
+    With ``thresholds``, user-vlogger interactions are counted the paper's way (rule and filter
+    over all interactions); without, they are the explicit pairs. ``#Explicit pairs`` is what
+    ``.uvl`` holds.
+    """
     return {
         "Dataset": name,
         "#Users": inter["user_id"].nunique(),
         "#Micro-videos": inter["item_id"].nunique(),
         "#Vloggers": item.loc[item["item_id"].isin(inter["item_id"]), "vlogger_id"].nunique(),
         "#User-video Interactions": len(inter),
-        "#User-vlogger Interactions": len(uvl),
+        "#User-vlogger Interactions": (
+            paper_user_vlogger_pairs(inter, events, thresholds) if thresholds else len(events)
+        ),
+        "#Explicit pairs": len(events),
     }
 
 
@@ -174,18 +197,20 @@ def format_statistics(row):
     return f"{header}\n{values}"
 
 
-def finish(out_dir, name, inter, uvl):
+def finish(out_dir, name, inter, events, thresholds=None):
     """Write ``out_dir/name/name.{inter,item,uvl}`` (all or nothing), print and return Table 1's row.
 
     ``out_dir`` plays RecBole's ``data_path``: train with ``--data_path=OUT_DIR --dataset=NAME``.
+    ``events`` are the explicit user-vlogger events (``timestamp`` may be missing or NaN: known
+    before training); ``thresholds`` count Table 1's user-vlogger pairs the paper's way.
     """
     if inter.empty:
         raise ConversionError("no user-video interaction survives the filters; lower the thresholds?")
-    if uvl.empty:
-        raise ConversionError("no user-vlogger interaction survives the filters; lower the thresholds?")
+    if events.empty:
+        logger.warning("no explicit user-vlogger event: the dataset's rule (uvl_min_videos) alone will link users")
     item = inter.drop_duplicates("item_id")[["item_id", "vlogger_id"]].sort_values("item_id")
-    folder = write_tripartite(Path(out_dir) / name, name, inter[["user_id", "item_id", "timestamp"]], item, uvl)
-    row = statistics(name, inter, item, uvl)
+    folder = write_tripartite(Path(out_dir) / name, name, inter[["user_id", "item_id", "timestamp"]], item, events)
+    row = statistics(name, inter, item, events, thresholds)
     print(format_statistics(row))
     print(f"wrote {folder / name}.{{inter,item,uvl}}")
     return row
@@ -214,12 +239,13 @@ def base_parser(description, raw_help, default_name=None, paper_filters=True):
 
 def filter_and_finish(args, positives, explicit_links):
     """The paper's filters with the thresholds of ``args``, then :func:`finish`."""
-    inter, uvl, _ = apply_paper_filters(positives, explicit_links, thresholds_from_args(args))
-    return finish(args.out_dir, args.name, inter, uvl)
+    thresholds = thresholds_from_args(args)
+    inter, events, _ = apply_paper_filters(positives, explicit_links, thresholds)
+    return finish(args.out_dir, args.name, inter, events, thresholds)
 
 
 __all__ = [
     "ConversionError", "Thresholds", "add_threshold_flags", "thresholds_from_args", "read_checked_csv",
-    "drop_duplicates_logged", "apply_paper_filters", "statistics", "format_statistics", "finish",
+    "drop_duplicates_logged", "apply_paper_filters", "paper_user_vlogger_pairs", "statistics", "format_statistics", "finish",
     "run_cli", "base_parser", "filter_and_finish",
 ]

@@ -18,7 +18,8 @@ user-video view, with this schema (header names are fixed, extra columns are ign
 
 - Positive user-video interaction (paper Sec. 5.1): explicit feedback, or completion rate >
   ``--min-completion`` (1.8), or watch time > ``--min-watch-seconds`` (15).
-- Explicit user-vlogger interaction: ``follow`` or ``homepage`` on any view of the vlogger's videos.
+- Explicit user-vlogger event: ``follow`` or ``homepage`` on any view of the vlogger's videos, at
+  that view's timestamp (a follow on a user's test view stays out of training).
 - Then the filters of :mod:`dataset_converters.common`, to a fixed point.
 
 A video listed with two different vloggers stops the conversion with an error.
@@ -47,7 +48,7 @@ def read_events(path, min_completion, min_watch_seconds):
         )
         positives.append(frame.loc[positive, ["user_id", "item_id", "vlogger_id", "timestamp"]])
         followed = (frame[EXPLICIT_VLOGGER].fillna(0) > 0).any(axis=1)
-        links.append(frame.loc[followed, ["user_id", "vlogger_id"]].drop_duplicates())
+        links.append(frame.loc[followed, ["user_id", "vlogger_id", "timestamp"]])
         publishers.append(frame[["item_id", "vlogger_id"]].drop_duplicates())
     publishers = pd.concat(publishers).drop_duplicates()
     clash = publishers["item_id"].duplicated(keep=False)
@@ -56,7 +57,7 @@ def read_events(path, min_completion, min_watch_seconds):
         raise ConversionError(f"{path}: {publishers.loc[clash, 'item_id'].nunique()} video(s) have two or more vloggers, e.g. {examples}")
     if np.isnan(pd.concat(positives)["timestamp"].to_numpy(dtype=float)).any():
         raise ConversionError(f"{path}: positive interactions without a timestamp")
-    return pd.concat(positives, ignore_index=True), pd.concat(links, ignore_index=True).drop_duplicates()
+    return pd.concat(positives, ignore_index=True), pd.concat(links, ignore_index=True)
 
 
 def main(argv=None):

@@ -8,11 +8,14 @@ stay, click_avatar, forward, follow, favorite; play and stay in milliseconds) in
 - Positive user-video interaction (paper Sec. 5.1): any explicit feedback (read_comment, comment,
   like, forward, favorite) or a watch loop play / (1000 x videoplayseconds) > ``--min-loop`` (1.5) or
   a watch time play / 1000 > ``--min-watch-seconds`` (60).
-- Explicit user-vlogger interaction: ``follow`` or ``click_avatar`` (a visit to the author's
-  homepage) on any of the author's videos, positive or not.
+- Explicit user-vlogger event: ``follow`` or ``click_avatar`` (a visit to the author's homepage)
+  on any of the author's videos, positive or not, with that row's timestamp.
 - Timestamps: the data has only a day (``date_``); timestamp = date_ + row / rows, where row is the
   line's position in user_action.csv, so the file order breaks ties inside a day and RecBole's
-  leave-one-out by time is deterministic.
+  leave-one-out by time is deterministic. Events and interactions share this clock, so a follow
+  on a user's test row is at the test interaction's time and stays out of training.
+- A video length (``videoplayseconds``) that is missing, zero or negative is unknown: no loop
+  count is computed for it (the other rules still apply).
 - Then the filters of :mod:`dataset_converters.common`, to a fixed point.
 
 Rows naming a video missing from feed_info.csv or without an author, and videos without a
@@ -46,7 +49,7 @@ def read_feeds(path):
 
 
 def read_actions(path, feeds, min_loop, min_watch_seconds):
-    """Positive interactions and explicit user-vlogger links, one chunk of the action log at a time."""
+    """Positive interactions and explicit user-vlogger events, one chunk of the action log at a time."""
     positives, links, unknown, offset = [], [], 0, 0
     for chunk in read_checked_csv(path, ACTION_COLUMNS, numeric=ACTION_COLUMNS):
         rows = np.arange(offset, offset + len(chunk))
@@ -58,21 +61,23 @@ def read_actions(path, feeds, min_loop, min_watch_seconds):
         author = feed["authorid"].to_numpy()
         explicit = (chunk[EXPLICIT_FEEDBACK].fillna(0) > 0).any(axis=1).to_numpy()
         play_seconds = chunk["play"].fillna(0).to_numpy() / 1000.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            loops = play_seconds / feed["videoplayseconds"].to_numpy()
-        positive = explicit | (np.nan_to_num(loops, nan=0.0) > min_loop) | (play_seconds > min_watch_seconds)
+        length = feed["videoplayseconds"].to_numpy()
+        known_length = length > 0  # NaN compares False too
+        loops = np.divide(play_seconds, length, out=np.zeros_like(play_seconds), where=known_length)
+        positive = explicit | (loops > min_loop) | (play_seconds > min_watch_seconds)
         frame = pd.DataFrame({
             "user_id": chunk["userid"].to_numpy().astype(np.int64), "item_id": chunk["feedid"].to_numpy().astype(np.int64),
             "vlogger_id": author, "day": chunk["date_"].to_numpy(), "row": rows,
         })
         positives.append(frame[positive])
         followed = (chunk[EXPLICIT_VLOGGER].fillna(0) > 0).any(axis=1).to_numpy()
-        links.append(frame.loc[followed, ["user_id", "vlogger_id"]].drop_duplicates())
+        links.append(frame.loc[followed, ["user_id", "vlogger_id", "day", "row"]])
     if unknown:
         logger.warning("%s: %d action row(s) name videos missing from feed_info.csv and are dropped", path, unknown)
-    positives = pd.concat(positives, ignore_index=True)
-    positives["timestamp"] = positives.pop("day") + positives.pop("row") / max(offset, 1)
-    return positives, pd.concat(links, ignore_index=True).drop_duplicates()
+    positives, links = (pd.concat(frames, ignore_index=True) for frames in (positives, links))
+    for frame in (positives, links):
+        frame["timestamp"] = frame.pop("day") + frame.pop("row") / max(offset, 1)
+    return positives, links
 
 
 def main(argv=None):

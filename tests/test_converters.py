@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dataset_converters import authors, takatak, wechat
-from dataset_converters.common import ConversionError, Thresholds, apply_paper_filters
+from dataset_converters.common import ConversionError, Thresholds, apply_paper_filters, paper_user_vlogger_pairs
 from recbole_vagnn.data import create_dataset
 from tests.conftest import make_config
 
@@ -42,34 +42,39 @@ def frame(pairs, vlogger_of):
                         columns=["user_id", "item_id", "vlogger_id", "timestamp"])
 
 
+NO_EVENTS = pd.DataFrame(columns=["user_id", "vlogger_id", "timestamp"])
+
+
 def test_filters_iterate_to_a_fixed_point():
     # video 3 has one user -> gone; then C has one video -> gone; A and B remain.
     vlogger_of = {1: "p1", 2: "p2", 3: "p3"}
     positives = frame([("A", 1), ("A", 2), ("B", 1), ("B", 2), ("C", 2), ("C", 3)], vlogger_of)
     t = Thresholds(2, 2, 1, 3, 1)
-    inter, _, (video_rounds, _) = apply_paper_filters(positives, pd.DataFrame(columns=["user_id", "vlogger_id"]), t)
+    inter, _, rounds = apply_paper_filters(positives, NO_EVENTS, t)
     assert sorted(zip(inter["user_id"], inter["item_id"])) == [("A", 1), ("A", 2), ("B", 1), ("B", 2)]
-    assert video_rounds == 3  # two passes remove something, the third confirms
+    assert rounds == 3  # two passes remove something, the third confirms
 
 
-def test_vloggers_need_enough_videos_and_links_need_three_videos_or_an_explicit_signal():
+def test_only_explicit_events_are_kept_each_pair_at_its_earliest_time():
     vlogger_of = {1: "p1", 2: "p1", 3: "p1", 4: "p2", 5: "p3", 6: "p3"}
     pairs = [("A", 1), ("A", 2), ("A", 3), ("A", 4), ("B", 5), ("B", 6), ("B", 1)]
-    explicit = pd.DataFrame({"user_id": ["B", "B"], "vlogger_id": ["p3", "p2"]})
-    inter, uvl, _ = apply_paper_filters(frame(pairs, vlogger_of), explicit, Thresholds(1, 1, 2, 3, 1))
+    events = pd.DataFrame({"user_id": ["B", "B", "B", "C"], "vlogger_id": ["p3", "p2", "p3", "p1"],
+                           "timestamp": [9.0, 1.0, 4.0, 2.0]})
+    inter, kept, _ = apply_paper_filters(frame(pairs, vlogger_of), events, Thresholds(1, 1, 2, 3, 1))
     assert "p2" not in set(inter["vlogger_id"])  # one video only
-    # A watched 3 videos of p1 -> link; B has 2 of p3 but follows p3 -> link; p2 is gone with its video
-    assert sorted(zip(uvl["user_id"], uvl["vlogger_id"])) == [("A", "p1"), ("B", "p3")]
+    # A's three videos of p1 make no row: the dataset applies that rule to the training split.
+    # B's p2 event goes with p2, C has no video; B's p3 keeps its earliest time.
+    assert list(zip(kept["user_id"], kept["vlogger_id"], kept["timestamp"])) == [("B", "p3", 4.0)]
 
 
-def test_user_vlogger_core_filter_thins_links_but_keeps_users_videos():
-    vlogger_of = {1: "p1", 2: "p2"}
-    positives = frame([("A", 1), ("B", 1), ("B", 2)], vlogger_of)
-    explicit = pd.DataFrame({"user_id": ["A", "B", "B"], "vlogger_id": ["p1", "p1", "p2"]})
-    inter, uvl, (_, link_rounds) = apply_paper_filters(positives, explicit, Thresholds(1, 1, 1, 3, 2))
-    # p2 has one link -> gone; then B has one link and A one link -> gone; then p1 has none
-    assert uvl.empty and link_rounds >= 2
-    assert len(inter) == 3
+def test_table1_counts_user_vlogger_pairs_the_papers_way():
+    vlogger_of = {1: "p1", 2: "p1", 3: "p1", 4: "p2"}
+    inter = frame([("A", 1), ("A", 2), ("A", 3), ("B", 1), ("B", 4)], vlogger_of)
+    events = pd.DataFrame({"user_id": ["B"], "vlogger_id": ["p2"], "timestamp": [0.0]})
+    # rule: A-p1 (3 videos); explicit: B-p2 -> 2 pairs; a 2-link minimum then removes every one
+    assert paper_user_vlogger_pairs(inter, events, Thresholds(1, 1, 1, 3, 1)) == 2
+    assert paper_user_vlogger_pairs(inter, events, Thresholds(1, 1, 1, 3, 2)) == 0
+    assert paper_user_vlogger_pairs(inter, events, Thresholds(1, 1, 1, 2, 1)) == 2  # B has 1 of p1
 
 
 # ---- WeChat --------------------------------------------------------------------------------------
@@ -90,7 +95,23 @@ def test_wechat_positive_rules(tmp_path):
     out = read_out(tmp_path / "out", "wechat")
     assert sorted(zip(out["inter"]["user_id:token"], out["inter"]["item_id:token"])) == [(1, 10), (1, 11), (2, 12), (2, 14)]
     links = set(zip(out["uvl"]["user_id:token"], out["uvl"]["vlogger_id:token"]))
-    assert (2, "a2") in links  # the follow
+    assert links == {(2, "a2")}  # the follow; watching 2 of a1's videos is no event
+
+
+def test_wechat_events_share_the_interactions_clock_and_unknown_lengths_give_no_loops(tmp_path):
+    feeds = [(10, "a1", 10, 0), (11, "a1", 0, 0), (12, "a2", -3, 0), (13, "a2", 10, 0)]
+    actions = [
+        action(1, 10, day=1, like=1),
+        action(1, 11, day=1, play=5_000),       # length 0: unknown, no loop -> negative
+        action(1, 12, day=2, play=5_000),       # negative length: unknown -> negative
+        action(1, 13, day=3, like=1, follow=1),  # the follow happens on this (last) row
+    ]
+    write_wechat(tmp_path / "raw", actions, feeds)
+    wechat.main([str(tmp_path / "raw"), str(tmp_path / "out"), *LOOSE])
+    out = read_out(tmp_path / "out", "wechat")
+    assert sorted(out["inter"]["item_id:token"]) == [10, 13]
+    last = out["inter"].loc[out["inter"]["item_id:token"] == 13, "timestamp:float"].item()
+    assert out["uvl"]["timestamp:float"].tolist() == [last] == [3 + 3 / 4]
 
 
 def test_wechat_thresholds_are_flags(tmp_path):
@@ -119,7 +140,8 @@ def test_wechat_default_rules_on_a_generated_log_load_as_a_tripartite_dataset(tm
     stats = wechat.main([str(tmp_path / "raw"), str(tmp_path / "data")])
     assert stats["#Vloggers"] == 6 and stats["#Micro-videos"] == 18
     assert stats["#Users"] == 12 and stats["#User-video Interactions"] == 12 * 18
-    assert stats["#User-vlogger Interactions"] == 12 * 6  # 3 videos of every kept author
+    assert stats["#User-vlogger Interactions"] == 12 * 6  # Table 1's way: 3 videos of every kept author
+    assert stats["#Explicit pairs"] == 0  # likes only: .uvl holds no event
     dataset = create_dataset(make_config("BPR", "wechat", data_path=tmp_path / "data"))
     assert dataset.vlogger_num == 7 and dataset.inter_num == 12 * 18
 
@@ -186,7 +208,8 @@ def test_takatak_rules_and_schema(tmp_path):
     takatak.main([str(path), str(tmp_path / "out"), *LOOSE])
     out = read_out(tmp_path / "out", "takatak")
     assert sorted(zip(out["inter"]["user_id:token"], out["inter"]["item_id:token"])) == [("u1", "v1"), ("u1", "v2"), ("u2", "v3")]
-    assert ("u2", "p1") in set(zip(out["uvl"]["user_id:token"], out["uvl"]["vlogger_id:token"]))
+    assert list(zip(out["uvl"]["user_id:token"], out["uvl"]["vlogger_id:token"], out["uvl"]["timestamp:float"])) == [
+        ("u2", "p1", 5.0)]  # the homepage visit, at its view's time
 
 
 def test_takatak_video_with_two_vloggers_is_an_error(tmp_path):

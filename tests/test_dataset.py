@@ -5,6 +5,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from recbole.data import data_preparation
 
 from recbole_vagnn.config import EMBEDDED_DATA_DIR
@@ -99,7 +100,6 @@ def test_embedded_dataset_loads_with_its_documented_structure():
         ({"item": TINY_ITEM + [("v4", "pA")]}, "two or more vloggers"),
         ({"uvl": TINY_UVL + [("u9", "pA")]}, "users that have no interaction"),
         ({"uvl": TINY_UVL + [("u1", "pZ")]}, "vloggers that publish no video"),
-        ({"uvl": []}, "no rows"),
         ({"item": None}, "tiny.item: file not found"),
         ({"item_header": "item_id:token\tauthor:token"}, "missing column(s) ['vlogger_id']"),
         ({"uvl_header": "user_id:token\tauthor:token"}, "missing column(s) ['vlogger_id']"),
@@ -118,8 +118,17 @@ def test_duplicate_rows_are_dropped_with_a_logged_count(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         ds = load(tmp_path)
     assert "dropped 1 duplicate video-vlogger row(s)" in caplog.text
-    assert "dropped 2 duplicate user-vlogger row(s)" in caplog.text
+    assert "dropped 2 repeated user-vlogger row(s), keeping each pair's earliest" in caplog.text
     assert ds.user_vlogger_matrix().nnz == len(TINY_UVL)
+
+
+def test_an_empty_uvl_is_allowed_and_the_rule_alone_links(tmp_path):
+    # u1 watches v1 v2 v3; only a user with 3 videos of one vlogger gets a link.
+    inter = [("u1", "v1", 1), ("u1", "v2", 2), ("u1", "v3", 3), ("u2", "v1", 1), ("u2", "v3", 2)]
+    write_raw(tmp_path, "tiny", inter=inter, item=[("v1", "pA"), ("v2", "pA"), ("v3", "pA")], uvl=[])
+    ds = load(tmp_path)
+    Y = ds.user_vlogger_matrix().tocoo()
+    assert set(zip(tokens(ds, "user_id", Y.row), tokens(ds, "vlogger_id", Y.col))) == {("u1", "pA")}
 
 
 def test_rows_orphaned_by_recbole_filtering_are_dropped_with_a_count(tmp_path, caplog):
@@ -135,3 +144,79 @@ def test_unsupported_dataset_caching_is_announced(tiny_root, caplog):
     with caplog.at_level(logging.WARNING):
         load(tiny_root, save_dataset=True)
     assert "save_dataset / dataset_save_path are not supported" in caplog.text
+
+
+# ---- no validation or test interaction may shape what training sees (the .uvl leak) -----------
+
+UVL_TIMED_HEADER = "user_id:token\tvlogger_id:token\ttimestamp:float"
+LEAK_ITEM = [("v1", "pA"), ("v2", "pA"), ("v3", "pA"), ("v4", "pB"), ("v5", "pB"),
+             ("v6", "pC"), ("v7", "pC"), ("v8", "pD"), ("v9", "pD")]
+# Per user the 4th interaction is the validation one, the 5th the test one.
+LEAK_INTER = [
+    ("u1", "v1", 1), ("u1", "v2", 2), ("u1", "v4", 3), ("u1", "v3", 4), ("u1", "v6", 5),
+    ("u2", "v4", 1), ("u2", "v5", 2), ("u2", "v8", 3), ("u2", "v9", 4), ("u2", "v1", 5),
+    ("u3", "v1", 1), ("u3", "v2", 2), ("u3", "v3", 3), ("u3", "v6", 4), ("u3", "v7", 5),
+]
+LEAK_UVL = [
+    ("u1", "pB", 1),   # follow before training ends: kept
+    ("u1", "pD", 4),   # follow on u1's validation row: left out
+    ("u1", "pC", 5),   # follow on u1's test row: left out
+    ("u2", "pD", ""),  # no time: known before training
+]
+# u1 has 3 videos of pA only with its validation video v3; u3 has 3 of pA in training.
+LEAK_FREE = {("u1", "pB"), ("u2", "pD"), ("u3", "pA")}
+PAPER = LEAK_FREE | {("u1", "pA"), ("u1", "pC"), ("u1", "pD")}
+
+
+@pytest.fixture
+def leak_root(tmp_path):
+    return write_raw(tmp_path / "data", "leak", inter=LEAK_INTER, item=LEAK_ITEM, uvl=LEAK_UVL,
+                     uvl_header=UVL_TIMED_HEADER)
+
+
+def training_split(root, **overrides):
+    config = make_config("VAGNN", "leak", data_path=root, **overrides)
+    dataset = create_dataset(config)
+    train, _, _ = data_preparation(config, dataset)
+    return config, dataset, train._dataset
+
+
+def pairs(ds, matrix):
+    coo = matrix.tocoo()
+    return set(zip(tokens(ds, "user_id", coo.row), tokens(ds, "vlogger_id", coo.col)))
+
+
+@pytest.mark.parametrize("rule, expected", [("leak_free", LEAK_FREE), ("paper", PAPER)])
+def test_training_relation_uses_only_training_interactions_and_earlier_events(leak_root, rule, expected):
+    _, full, train = training_split(leak_root, uvl_rule=rule)
+    assert pairs(full, train.user_vlogger_matrix()) == expected
+
+
+def test_leak_free_links_reach_no_graph_and_no_bpr_positive_of_the_model(leak_root):
+    from recbole_vagnn.model import VAGNN
+
+    config, full, train = training_split(leak_root, walk_q1=0.0)
+    model = VAGNN(config, train)
+    positives = set(zip(tokens(full, "user_id", model.follow_users), tokens(full, "vlogger_id", model.follow_vloggers)))
+    assert positives == LEAK_FREE
+    n_users = full.user_num
+    vlogger_view = model.vlogger_adj.to_dense()[:n_users, n_users:]
+    assert pairs(full, sp.csr_matrix(vlogger_view.numpy())) == LEAK_FREE
+    video_view = model.video_adj.to_dense()[:n_users, n_users:]
+    u1, v3, v6 = full.token2id("user_id", "u1"), *full.token2id("item_id", ["v3", "v6"])
+    assert video_view[u1, v3] == 0 and video_view[u1, v6] == 0  # u1's validation and test videos
+
+
+def test_walks_cannot_reach_a_held_out_video_through_a_leaked_link(leak_root):
+    # q2 = 0: every user walks U-P-V to a video of one of its vloggers. u1's test video v6 belongs
+    # to pC, linked to u1 only by the follow on the test row; with the leak the walk can reach it.
+    from recbole_vagnn.data.metapath import augment_views
+
+    reached = {}
+    for rule in ("leak_free", "paper"):
+        _, full, train = training_split(leak_root, uvl_rule=rule)
+        u1, v6 = full.token2id("user_id", "u1"), full.token2id("item_id", "v6")
+        X, Y, Z = train.interaction_matrix(), train.user_vlogger_matrix(), train.publish_matrix()
+        reached[rule] = sum(augment_views(X, Y, Z, 1.0, 0.0, seed)[0][u1, v6] > 0 for seed in range(30))
+    assert reached["leak_free"] == 0
+    assert reached["paper"] > 0

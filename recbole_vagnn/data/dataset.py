@@ -5,12 +5,28 @@ Files of a dataset ``NAME`` (RecBole atomic format, tab separated, typed headers
 - ``NAME.inter``: ``user_id:token  item_id:token  timestamp:float`` (+ any extra columns);
   items are the micro-videos.
 - ``NAME.item``: ``item_id:token  vlogger_id:token``, the one vlogger who published each video.
-- ``NAME.uvl``: ``user_id:token  vlogger_id:token``, explicit user-vlogger interactions (follows,
-  homepage visits...), loaded through RecBole's ``additional_feat_suffix``.
+- ``NAME.uvl``: ``user_id:token  vlogger_id:token  [timestamp:float]``, explicit user-vlogger
+  events (follows, homepage visits...) with their time, loaded through RecBole's
+  ``additional_feat_suffix``. A row without a time (or a file without the column) is an event
+  known before training.
 
 Vlogger ids of ``.item`` and ``.uvl`` are remapped into one id space (``.item`` first), user ids
 of ``.uvl`` share the user space of ``.inter``. Bad input raises :class:`TripartiteDataError`
 naming the file and the problem; rows that are dropped are counted in the log.
+
+The user-vlogger relation Y that models train on (:meth:`TripartiteDataset.user_vlogger_matrix`)
+is built after RecBole's split, on the training split, so that nothing in it depends on a
+validation or test interaction (``uvl_rule: leak_free``, the default):
+
+- explicit events count only if they happened before the user's first held-out (validation or
+  test) interaction; events at or after it are left out;
+- the paper's rule (at least ``uvl_min_videos`` interacted videos of the vlogger, "more than two")
+  counts the user's training interactions only;
+- then users and vloggers with fewer than ``uvl_min_links`` links are dropped, to a fixed point.
+
+``uvl_rule: paper`` builds Y as the paper's Sec. 5.1 reads, from every interaction and every
+event, the held-out ones included: it leaks the validation and test interactions into training
+and exists to measure that effect.
 """
 
 import numpy as np
@@ -20,6 +36,9 @@ from recbole.data.dataset import Dataset
 from recbole.utils import FeatureSource
 
 from recbole_vagnn.config import USER_VLOGGER_SUFFIX
+from recbole_vagnn.data.user_vlogger import user_vlogger_links
+
+UVL_RULES = ("leak_free", "paper")
 
 
 class TripartiteDataError(ValueError):
@@ -37,9 +56,10 @@ class TripartiteDataset(Dataset):
 
     Besides everything a RecBole dataset offers (so LightGCN, NGCF, SGL... run on it unchanged),
     it exposes :attr:`vlogger_num`, :attr:`item2vlogger` and the sparse matrices tripartite models
-    need: :meth:`publish_matrix` (Z, vlogger x video), :meth:`user_vlogger_matrix` (Y, explicit)
-    and :meth:`watched_vlogger_matrix` (X Z^T, users x vloggers counted over the interactions).
-    On a split (``train_data.dataset``) the interaction-based matrices use that split only.
+    need: :meth:`publish_matrix` (Z, vlogger x video), :meth:`user_vlogger_matrix` (Y, see the
+    module docstring) and :meth:`watched_vlogger_matrix` (X Z^T, users x vloggers counted over the
+    interactions). On a split (``train_data.dataset``) the interaction-based matrices use that
+    split only.
     """
 
     def _get_field_from_config(self):
@@ -52,6 +72,8 @@ class TripartiteDataset(Dataset):
                 f"dataset '{self.dataset_name}': additional_feat_suffix must include "
                 f"'{USER_VLOGGER_SUFFIX}' so that {self.dataset_name}.{USER_VLOGGER_SUFFIX} is loaded"
             )
+        if self.config["uvl_rule"] not in UVL_RULES:
+            raise TripartiteDataError(f"uvl_rule must be one of {UVL_RULES}, got {self.config['uvl_rule']!r}")
 
     def _path(self, suffix):
         return f"{self.dataset_path}/{self.dataset_name}.{suffix}"
@@ -73,7 +95,7 @@ class TripartiteDataset(Dataset):
                 f"{filepath}: missing column(s) {missing}; the header must declare them "
                 f"(e.g. '{missing[0]}:token') and load_col must keep them"
             )
-        if feat.empty:
+        if feat.empty and name != USER_VLOGGER_SUFFIX:  # no explicit event is allowed: the rule may link
             raise TripartiteDataError(f"{filepath}: the file has a header but no rows")
         empty = feat[required].isna().any(axis=1)
         if empty.any():
@@ -84,6 +106,9 @@ class TripartiteDataset(Dataset):
             )
         if name == FeatureSource.ITEM.value:
             feat = self._check_one_vlogger_per_video(feat, filepath)
+        if name == USER_VLOGGER_SUFFIX and self.time_field in feat.columns:
+            # An event without a time is known before training (RecBole would impute the mean).
+            feat[self.time_field] = feat[self.time_field].fillna(-np.inf)
         return feat
 
     def _check_one_vlogger_per_video(self, item_feat, filepath):
@@ -133,10 +158,14 @@ class TripartiteDataset(Dataset):
                 f"{path}: {int(unknown_vloggers.sum())} row(s) name vloggers that publish no video in "
                 f"{self._path('item')}, e.g. {_examples(uvl.loc[unknown_vloggers, self.vlogger_field])}"
             )
+        if self.time_field in uvl.columns:
+            uvl = uvl.sort_values(self.time_field, kind="stable")
         duplicated = uvl.duplicated(subset=[self.uid_field, self.vlogger_field])
         if duplicated.any():
-            self.logger.warning(f"{path}: dropped {int(duplicated.sum())} duplicate user-vlogger row(s)")
-            setattr(self, self.uvl_feat_name, uvl[~duplicated])
+            self.logger.warning(
+                f"{path}: dropped {int(duplicated.sum())} repeated user-vlogger row(s), keeping each pair's earliest"
+            )
+        setattr(self, self.uvl_feat_name, uvl[~duplicated].reset_index(drop=True))
 
     def _data_filtering(self):
         super()._data_filtering()
@@ -149,10 +178,17 @@ class TripartiteDataset(Dataset):
                 f"{self._path(USER_VLOGGER_SUFFIX)}: dropped {int((~kept).sum())} user-vlogger row(s) whose "
                 "user or vlogger was removed by RecBole's filtering settings"
             )
-            uvl = uvl[kept].reset_index(drop=True)
-            setattr(self, self.uvl_feat_name, uvl)
-        if uvl.empty:
-            raise TripartiteDataError(f"{self._path(USER_VLOGGER_SUFFIX)}: no user-vlogger interaction is left")
+            setattr(self, self.uvl_feat_name, uvl[kept].reset_index(drop=True))
+
+    def _reset_index(self):
+        # RecBole refuses empty feats; a .uvl without explicit events is fine (the rule may link).
+        if not getattr(self, self.uvl_feat_name).empty:
+            return super()._reset_index()
+        self.feat_name_list.remove(self.uvl_feat_name)
+        try:
+            super()._reset_index()
+        finally:
+            self.feat_name_list.append(self.uvl_feat_name)
 
     def field2feats(self, field):
         """``.uvl`` shares the user space of ``.inter`` and the vlogger space of ``.item``.
@@ -169,7 +205,62 @@ class TripartiteDataset(Dataset):
     def copy(self, new_inter_feat):
         nxt = super().copy(new_inter_feat)
         nxt._graph_cache = {}
+        nxt._training_user_vlogger = None
         return nxt
+
+    def build(self):
+        """RecBole's split; the training split then gets the user-vlogger relation of ``uvl_rule``."""
+        datasets = super().build()
+        train, held_out = datasets[0], datasets[1:]
+        if self.config["uvl_rule"] == "paper":
+            relation = self._user_vlogger_links(before=None)
+            self.logger.warning(
+                "uvl_rule: paper: the user-vlogger relation uses validation and test interactions and events"
+            )
+        else:
+            relation = train._user_vlogger_links(before=self._first_held_out_times(held_out))
+        train._training_user_vlogger = relation
+        self.logger.info(f"user-vlogger relation for training ({self.config['uvl_rule']}): {relation.nnz} links")
+        return datasets
+
+    def _first_held_out_times(self, held_out):
+        """Per user id, the time of the first interaction outside the training split (inf if none)."""
+        first = np.full(self.user_num, np.inf)
+        for split in held_out:
+            feat = split.inter_feat
+            if len(feat) == 0:
+                continue
+            if self.time_field not in feat.columns:
+                raise TripartiteDataError(
+                    f"{self._path('inter')}: uvl_rule leak_free needs the '{self.time_field}' column to tell "
+                    "which user-vlogger events precede the held-out interactions (or set uvl_rule: paper)"
+                )
+            np.minimum.at(first, feat[self.uid_field].numpy(), feat[self.time_field].numpy())
+        return first
+
+    def _user_vlogger_links(self, before):
+        """Y from this dataset's interactions and the ``.uvl`` events before ``before[user]`` (all if None)."""
+        uvl = getattr(self, self.uvl_feat_name)
+        users, vloggers = self._column(uvl, self.uid_field), self._column(uvl, self.vlogger_field)
+        known = np.ones(len(users), dtype=bool)
+        if before is not None and self.time_field in uvl.columns:
+            known = self._column(uvl, self.time_field) < before[users]
+        explicit = sp.csr_matrix(
+            (np.ones(int(known.sum())), (users[known], vloggers[known])), shape=(self.user_num, self.vlogger_num)
+        )
+        if not known.all():
+            self.logger.info(
+                f"{self._path(USER_VLOGGER_SUFFIX)}: {int((~known).sum())} event(s) at or after the user's first "
+                "validation/test interaction are left out of training"
+            )
+        return user_vlogger_links(
+            self.watched_vlogger_matrix(), explicit, self.config["uvl_min_videos"], self.config["uvl_min_links"]
+        )
+
+    @staticmethod
+    def _column(feat, field):
+        values = feat[field]
+        return values.numpy() if hasattr(values, "numpy") else np.asarray(values)
 
     # ---- tripartite structure ---------------------------------------------------------------
     @property
@@ -180,8 +271,7 @@ class TripartiteDataset(Dataset):
     @property
     def item2vlogger(self):
         """``item2vlogger[i]`` is the vlogger id of video ``i`` (0 for the padding video 0)."""
-        values = self.item_feat[self.vlogger_field]
-        return np.asarray(values.numpy() if hasattr(values, "numpy") else values, dtype=np.int64)
+        return self._column(self.item_feat, self.vlogger_field).astype(np.int64)
 
     def publish_matrix(self):
         """Z: vlogger x video publishing matrix (csr, ones), padding video excluded."""
@@ -201,8 +291,14 @@ class TripartiteDataset(Dataset):
         return self._binary_matrix(self.inter_feat, self.uid_field, self.iid_field)
 
     def user_vlogger_matrix(self):
-        """Y: explicit user x vlogger interactions from ``.uvl``, binary (csr)."""
-        return self._binary_matrix(getattr(self, self.uvl_feat_name), self.uid_field, self.vlogger_field)
+        """Y: the binary user x vlogger relation (csr), see the module docstring.
+
+        On the training split made by :meth:`build`, the relation of ``uvl_rule``; on any other
+        dataset object, the relation of its own interactions and all ``.uvl`` events.
+        """
+        if self.__dict__.get("_training_user_vlogger") is not None:
+            return self._training_user_vlogger
+        return self._user_vlogger_links(before=None)
 
     def watched_vlogger_matrix(self):
         """User x vlogger matrix counting the user's interacted videos of each vlogger (csr)."""
