@@ -36,19 +36,59 @@ def test_user_vlogger_video_walks_add_one_video_of_a_followed_vlogger():
     assert (vlogger_view != Y).nnz == 0
 
 
-def test_user_vlogger_user_walks_copy_the_start_users_videos_to_a_co_follower():
-    X = sp.csr_matrix(np.array([[1, 1, 0], [0, 0, 1]], dtype=float))  # u0: v0 v1, u1: v2
-    Y = sp.csr_matrix(np.array([[1], [1]], dtype=float))  # both follow p0
-    Z = sp.csr_matrix(np.array([[1, 1, 1]], dtype=float))
-    outcomes = set()
-    for seed in range(20):
-        video_view, _ = augment_views(X, Y, Z, q1=1.0, q2=1.0, seed=seed)
-        outcomes.add(tuple(video_view.toarray().ravel()))
-    # each user lands on itself (no change) or on the other, who then gets all its videos
-    assert outcomes <= {
-        (1, 1, 0, 0, 0, 1), (1, 1, 0, 1, 1, 1), (1, 1, 1, 0, 0, 1), (1, 1, 1, 1, 1, 1),
-    }
-    assert len(outcomes) > 1
+def matrix(rows):
+    return sp.csr_matrix(np.array(rows, dtype=float))
+
+
+# u0 and u1 follow p0; u1 and u2 follow p1; u_i watches v_i only. With q1 = q2 = 1 every user
+# walks to another user: u0 -> u1 and u2 -> u1 surely, u1 -> u0 or u2.
+CHAIN = dict(X=matrix([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), Y=matrix([[1, 0], [1, 1], [0, 1]]),
+             Z=matrix([[1, 1, 0], [0, 0, 1]]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_user_vlogger_user_walks_put_the_other_user_into_the_start_users_neighbourhood(seed):
+    video_view, _ = augment_views(CHAIN["X"], CHAIN["Y"], CHAIN["Z"], q1=1.0, q2=1.0, seed=seed)
+    view = video_view.toarray()
+    # paper: the start user takes the other user's videos
+    assert view[0].tolist() == [1, 1, 0] and view[2].tolist() == [0, 1, 1]
+    assert view[1, 1] == 1 and view[1, [0, 2]].sum() == 1  # u1 took u0's or u2's video
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_authors_direction_gives_the_start_users_videos_to_the_other_user(seed):
+    video_view, _ = augment_views(CHAIN["X"], CHAIN["Y"], CHAIN["Z"], q1=1.0, q2=1.0, seed=seed, direction="authors")
+    view = video_view.toarray()
+    assert view[1].tolist() == [1, 1, 1]  # u0 and u2 both gave their video to u1
+    assert view[0, 1] + view[2, 1] == 1  # u1 gave its video to u0 or u2
+
+
+def test_a_walk_to_another_user_never_lands_on_its_start_user():
+    # Every vlogger has exactly two followers and each user watches one video of its own: every
+    # walker must reach its partner and take exactly one video (landing on itself would add none).
+    n = 400
+    users = np.arange(n)
+    X = sp.csr_matrix((np.ones(n), (users, users)), shape=(n, n))
+    Y = sp.csr_matrix((np.ones(n), (users, users // 2)), shape=(n, n // 2))
+    Z = sp.csr_matrix((np.ones(n), (users // 2, users)), shape=(n // 2, n))
+    video_view, vlogger_view = augment_views(X, Y, Z, q1=1.0, q2=1.0, seed=0)
+    gained = (video_view - X).toarray()
+    partner = users ^ 1
+    np.testing.assert_array_equal(gained, np.eye(n)[partner])
+    assert (vlogger_view != Y).nnz == 0  # nobody shares a video: no U-V-U walk goes anywhere
+
+
+def test_a_middle_node_without_another_user_adds_nothing():
+    X, Y, Z = matrix([[1, 0], [0, 1]]), matrix([[1, 0], [0, 1]]), matrix([[1, 0], [0, 1]])
+    video_view, vlogger_view = augment_views(X, Y, Z, q1=1.0, q2=1.0, seed=0)
+    assert (video_view != X).nnz == 0 and (vlogger_view != Y).nnz == 0
+
+
+def test_each_added_pair_weighs_one_whatever_the_copied_weight():
+    # u0 and u1 share video v0; u1 watched 3 videos of p0 (weight 3), u0 one of p1.
+    X, Y, Z = matrix([[1], [1]]), matrix([[0, 1], [3, 0]]), matrix([[1], [0]])
+    _, vlogger_view = augment_views(X, Y, Z, q1=1.0, q2=1.0, seed=0)
+    assert vlogger_view.toarray().tolist() == [[1, 1], [3, 1]]
 
 
 def test_user_video_user_walks_copy_vloggers_within_the_vlogger_view():
