@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.model import VAGNN
 from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
-from tests.conftest import TINY_INTER, TINY_ITEM, TINY_UVL, make_config
+from tests.conftest import TINY_INTER, TINY_ITEM, TINY_UVL, make_config, write_raw
 
 D = 4
 
@@ -139,37 +139,62 @@ def batch(users, pos, neg):
     return {"user_id": torch.tensor(users), "item_id": torch.tensor(pos), "neg_item_id": torch.tensor(neg)}
 
 
-def test_multitask_loss_of_equations_18_to_20(tiny_root):
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def test_multitask_loss_of_equations_18_to_20(tiny_root, monkeypatch):
     model, dataset = build(tiny_root, vlogger_loss_weight=5.0, cl_weight=0.5, reg_weight=0.1)
-    interaction = batch([1, 2], [1, 3], [4, 2])
-    model.eval()
-    score = lambda u, v: model.predict({"user_id": torch.tensor([u]), "item_id": torch.tensor([v])}).item()
-    expected_video = -np.mean([math.log(1 / (1 + math.exp(-(score(1, 1) - score(1, 4))))),
-                               math.log(1 / (1 + math.exp(-(score(2, 3) - score(2, 2)))))])
-    model.train()
-    torch.manual_seed(5)
-    video, vlogger, cl, reg = model.calculate_loss(interaction)
+    views = views_by_hand(model, dataset)
+    eu, ev, ep = (np.hstack([views[0][k], views[1][k]]) for k in range(3))
+    Q = model.gate.detach().numpy().astype(np.float64)
+    vlogger_of = dataset.item2vlogger
+
+    def score(u, v):  # Eqs. 15-17
+        p = vlogger_of[v]
+        w = sigmoid(ev[v] @ Q @ ep[p])
+        return w * eu[u] @ ev[v] + (1 - w) * eu[u] @ ep[p]
+
+    users, pos, neg = [1, 2], [1, 3], [4, 2]
+    pA, pB = dataset.token2id("vlogger_id", ["pA", "pB"])
+    u1, u2 = dataset.token2id("user_id", ["u1", "u2"])
+    t_users, t_pos, t_neg = [u1, u2], [pA, pB], [pB, pA]  # (user, linked, unlinked) vlogger triples
+    monkeypatch.setattr(model, "sample_vlogger_triples", lambda size: tuple(map(torch.tensor, (t_users, t_pos, t_neg))))
+    video, vlogger, cl, reg = model.calculate_loss(batch(users, pos, neg))
+
+    expected_video = np.mean([-math.log(sigmoid(score(u, p) - score(u, n))) for u, p, n in zip(users, pos, neg)])
     assert video.item() == pytest.approx(expected_video, rel=1e-4)
-    torch.manual_seed(5)
-    users, pos, neg = model.sample_vlogger_triples(2)
-    eu, _, ep = model._concat_views(model.forward())
-    margin = (eu[users] * ep[pos]).sum(-1) - (eu[users] * ep[neg]).sum(-1)
-    assert vlogger.item() == pytest.approx(5.0 * -F.logsigmoid(margin).mean().item(), rel=1e-4)
-    views = model.forward()
-    assert cl.item() == pytest.approx(
-        0.5 * model.contrastive_loss(views, interaction["user_id"], interaction["item_id"],
-                                     model.item2vlogger[interaction["item_id"]]).item(), rel=1e-4)
-    assert reg.item() > 0
+    expected_vlogger = np.mean([-math.log(sigmoid(eu[u] @ ep[p] - eu[u] @ ep[n])) for u, p, n in zip(t_users, t_pos, t_neg)])
+    assert vlogger.item() == pytest.approx(5.0 * expected_vlogger, rel=1e-4)
+    expected_cl = 0.0
+    for kind, ids in ((0, sorted(set(users))), (1, sorted(set(pos))), (2, sorted({vlogger_of[v] for v in pos}))):
+        a, b = (torch.as_tensor(view[kind]) for view in views)
+        expected_cl += infonce_by_hand(a, b, ids, ids, model.cl_temperature) / 3
+    assert cl.item() == pytest.approx(0.5 * expected_cl, rel=1e-4)
+    # squared L2 of every layer-0 row the batch touches (repeats count), / (2 x batch size)
+    e0 = [t.weight.detach().numpy().astype(np.float64)
+          for t in (model.user_embedding, model.item_embedding, model.vlogger_embedding)]
+    rows = (users + t_users, pos + neg, [vlogger_of[v] for v in pos + neg] + t_pos + t_neg)
+    expected_reg = sum((table[ids] ** 2).sum() for table, ids in zip(e0, rows)) / (2 * len(users))
+    assert reg.item() == pytest.approx(0.1 * expected_reg, rel=1e-4)
 
 
-def test_vlogger_triples_pair_followed_with_unfollowed_vloggers(tiny_root):
-    model, dataset = build(tiny_root)
-    follows = {(dataset.token2id("user_id", u), dataset.token2id("vlogger_id", p)) for u, p in TINY_UVL}
-    users, pos, neg = model.sample_vlogger_triples(200)
-    for u, p, n in zip(users.tolist(), pos.tolist(), neg.tolist()):
-        assert (u, p) in follows
-        assert (u, n) not in follows or u == dataset.token2id("user_id", "u3")  # u3 follows every vlogger
-        assert n != 0
+@pytest.mark.parametrize("sampling, expected", [
+    ("pair", {("u1", "pA"): 1 / 4, ("u2", "pB"): 1 / 4, ("u3", "pA"): 1 / 4, ("u3", "pB"): 1 / 4}),
+    ("user", {("u1", "pA"): 1 / 3, ("u2", "pB"): 1 / 3, ("u3", "pA"): 1 / 6, ("u3", "pB"): 1 / 6}),
+])
+def test_vlogger_triples_follow_the_chosen_distribution(tiny_root, sampling, expected):
+    model, dataset = build(tiny_root, vlogger_sampling=sampling)
+    torch.manual_seed(3)
+    n = 30000
+    users, pos, neg = model.sample_vlogger_triples(n)
+    user_tokens = dataset.id2token("user_id", users.numpy())
+    drawn = list(zip(user_tokens, dataset.id2token("vlogger_id", pos.numpy())))
+    for pair, share in expected.items():
+        assert drawn.count(pair) / n == pytest.approx(share, abs=0.01)
+    negatives = set(zip(user_tokens, dataset.id2token("vlogger_id", neg.numpy())))
+    assert (neg != 0).all()
+    assert not {(u, p) for u, p in negatives if u != "u3"} & set(TINY_UVL)  # u3 follows every vlogger
 
 
 def test_gradients_reach_every_parameter(tiny_root):
@@ -243,3 +268,32 @@ def test_bad_switches_are_refused(tiny_root):
         build(tiny_root, cl_negatives="everyone")
     with pytest.raises(ValueError, match="vlogger_view_graph"):
         build(tiny_root, vlogger_view_graph="followers")
+
+
+# u1, u2 follow pA and u3, u4 follow pB; u1 and u3 watch v1 v2, u2 and u4 watch v3 v4. With
+# q1 = q2 = 1 every walk is forced: U-P-U gives u1 u2's videos (and so on), U-V-U gives u1 u3's
+# vloggers. Both augmented views are complete bipartite graphs.
+PAIRS_INTER = [(u, v, t) for u, videos in (("u1", "v1 v2"), ("u2", "v3 v4"), ("u3", "v1 v2"), ("u4", "v3 v4"))
+               for t, v in enumerate(videos.split(), start=1)]
+PAIRS_ITEM = [("v1", "pA"), ("v2", "pB"), ("v3", "pA"), ("v4", "pB")]
+PAIRS_UVL = [("u1", "pA"), ("u2", "pA"), ("u3", "pB"), ("u4", "pB")]
+
+
+def test_propagation_with_the_walk_on_uses_the_augmented_neighbourhoods(tmp_path):
+    root = write_raw(tmp_path, "pairs", inter=PAIRS_INTER, item=PAIRS_ITEM, uvl=PAIRS_UVL)
+    torch.manual_seed(0)
+    config = make_config("VAGNN", "pairs", data_path=root, embedding_size=D, n_layers=2, walk_q1=1.0, walk_q2=1.0)
+    dataset = create_dataset(config)
+    model = VAGNN(config, dataset)
+    users, videos = ["u1", "u2", "u3", "u4"], ["v1", "v2", "v3", "v4"]
+    uv, vu = neighbours(dataset, [(u, v) for u in users for v in videos], "user_id", "item_id")
+    up, pu = neighbours(dataset, [(u, p) for u in users for p in ("pA", "pB")], "user_id", "vlogger_id")
+    base_uv, _ = neighbours(dataset, [(u, v) for u, v, _ in PAIRS_INTER], "user_id", "item_id")
+    assert uv != base_uv  # the walk changed the neighbourhoods
+    eu, ev, ep = (t.weight.detach().numpy().astype(np.float64)
+                  for t in (model.user_embedding, model.item_embedding, model.vlogger_embedding))
+    u1, v1 = lightgcn_by_hand(uv, vu, eu, ev, 2)
+    u2, p2 = lightgcn_by_hand(up, pu, eu, ep, 2)
+    (m_u1, m_v1, _), (m_u2, _, m_p2) = model.forward()
+    for expected, actual in ((u1, m_u1), (v1, m_v1), (u2, m_u2), (p2, m_p2)):
+        np.testing.assert_allclose(actual.detach().numpy(), expected, rtol=1e-5, atol=1e-6)

@@ -12,13 +12,18 @@ Reference code:
 
 Choices where the paper is open or its code differs (config key in brackets):
 
-- Graphs. Video view: training user-video interactions X. Vlogger view: the explicit user-vlogger
-  interactions Y of ``.uvl`` as in the paper's Sec. 4.3 [``vlogger_view_graph: explicit``]; the
-  authors' code instead links each user to the vloggers of its watched training videos
-  [``watched``]. Both views are augmented once per run by the meta-path random walk of
+- Graphs. Video view: training user-video interactions X. Vlogger view: the user-vlogger relation
+  Y as in the paper's Sec. 4.3 [``vlogger_view_graph: explicit``]; the authors' code instead links
+  each user to the vloggers of its watched training videos [``watched``]. Y is the dataset's
+  (:meth:`TripartiteDataset.user_vlogger_matrix`): explicit events and the paper's "more than two
+  videos" rule, built from the training split only so that no validation or test interaction
+  shapes it [dataset key ``uvl_rule: leak_free``; ``paper`` is the literal, leaky construction].
+  Both views are augmented once per run by the meta-path random walk of
   :mod:`recbole_vagnn.data.metapath` [``walk_q1``, ``walk_q2``; code values 0.4 / 0.1, the paper
-  gives none], seeded with ``seed`` and cached on the training dataset. Edges are sets as in the
-  paper's Eqs. 1-2 [``edge_weight: binary``]; the code sums repeated edges [``count``].
+  gives none], seeded with ``seed`` and cached on the training dataset. A U-P-U / U-V-U walk puts
+  the other user u' into u's neighbourhood as the paper says [``walk_direction: paper``]; the
+  code gives u's neighbours to u' [``authors``]. Edges are sets as in the paper's Eqs. 1-2
+  [``edge_weight: binary``]; the code sums repeated edges [``count``: every walk adds 1 per pair].
 - Propagation (Eqs. 1-3, 6-8): LightGCN-style, D^-1/2 A D^-1/2, no self loops, layer mean over
   the L+1 layers (the paper's 1/L is a typo). Layer 0 of a video in the video view is the video's
   own embedding (Eq. 3 writes e_p: a typo).
@@ -28,17 +33,20 @@ Choices where the paper is open or its code differs (config key in brackets):
   [``pool_l2_normalize: True``]; default off as in the paper.
 - Contrastive loss (Eqs. 11-14): InfoNCE with cosine similarity and temperature ``tau`` written as
   a cross entropy (logsumexp, stable for any tau). Anchors are the batch's distinct users,
-  positive videos and those videos' vloggers. Negatives [``cl_negatives``]: ``in_batch`` (default,
-  as the authors' code; cost O(B^2 d)) or ``all`` nodes of the type as in the paper's sums
-  (O(B N d)). The code's projection head is not in the paper and is left out. The code returns
+  positive videos and those videos' vloggers (the paper's Eqs. 11-13 sum over every node; per
+  batch we take the batch's, as the authors' code does). Candidates in the denominator
+  [``cl_negatives``]: ``in_batch``, the anchors' own other-view embeddings (default, as the code;
+  cost O(B^2 d)), or ``all``, every node of the type as in the paper's denominators (O(B N d)). The code's projection head is not in the paper and is left out. The code returns
   minus InfoNCE for tau >= 0.05 (a sign bug); this is not reproduced.
 - Prediction (Eqs. 15-17): e = e_1 || e_2 per node, w = sigmoid(e_v^T Q e_{p_v}) with
   Q in R^{2d x 2d}, y_uv = w e_u.e_v + (1 - w) e_u.e_{p_v}, raw dot products for training and
   ranking (the code squashes scores by a sigmoid for ranking only). Since w depends on the video
   alone, y_uv = e_u . (w e_v + (1 - w) e_{p_v}) and full ranking is one matrix product.
 - Losses (Eqs. 18-20): BPR on (user, video, RecBole-sampled negative video) + ``vlogger_loss_weight``
-  x BPR on a stream of (user, followed vlogger, non-followed vlogger) triples drawn from ``.uvl``
-  (as many as the batch has rows) + ``cl_weight`` x CL + ``reg_weight`` x the squared L2 norm of
+  x BPR on a stream of (user, linked vlogger, unlinked vlogger) triples drawn from Y (as many as
+  the batch has rows; uniform over Y's pairs, i.e. Eq. 19's sum over O' [``vlogger_sampling:
+  pair``], or a uniform linked user first, then one of its vloggers, as the authors' code
+  [``user``]) + ``cl_weight`` x CL + ``reg_weight`` x the squared L2 norm of
   the layer-0 embeddings the batch touches (its users, videos and their vloggers, and the vlogger
   triples' users and vloggers) / (2 x batch size), RecBole's ``EmbLoss(require_pow=True)``
   convention. BPR terms are batch means (RecBole's ``BPRLoss``) rather than the paper's sums,
@@ -49,6 +57,7 @@ Choices where the paper is open or its code differs (config key in brackets):
   dimensions, Q is d x d and there is no contrastive loss (it needs two views).
 """
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -104,6 +113,9 @@ class VAGNN(GeneralRecommender):
             raise ValueError(f"cl_negatives must be 'in_batch' or 'all', got {self.cl_negatives!r}")
         if self.cl_temperature <= 0:
             raise ValueError(f"cl_temperature must be positive, got {self.cl_temperature}")
+        self.vlogger_sampling = config["vlogger_sampling"]
+        if self.vlogger_sampling not in ("pair", "user"):
+            raise ValueError(f"vlogger_sampling must be 'pair' or 'user', got {self.vlogger_sampling!r}")
         self.n_vloggers = dataset.vlogger_num
 
         self.user_embedding = nn.Embedding(self.n_users, self.embedding_size)
@@ -122,12 +134,22 @@ class VAGNN(GeneralRecommender):
         self.vlogger_pool = row_mean_matrix(dataset.publish_matrix(), self.device)
         self.video_pool = row_mean_matrix(dataset.interaction_matrix().T, self.device)
 
-        follows = dataset.user_vlogger_matrix().tocoo()
-        self.follow_users = torch.as_tensor(follows.row, dtype=torch.long, device=self.device)
-        self.follow_vloggers = torch.as_tensor(follows.col, dtype=torch.long, device=self.device)
-        self.follow_keys = torch.sort(self.follow_users * self.n_vloggers + self.follow_vloggers).values
-        if self.use_vlogger_loss and len(self.follow_keys) == 0:
-            raise ValueError("the vlogger loss needs user-vlogger interactions, and .uvl has none left")
+        follows = dataset.user_vlogger_matrix().tocsr()
+        follows.sort_indices()
+        degree = torch.as_tensor(np.diff(follows.indptr), dtype=torch.long, device=self.device)
+        self.follow_users = torch.repeat_interleave(torch.arange(len(degree), device=self.device), degree)
+        self.follow_vloggers = torch.as_tensor(follows.indices, dtype=torch.long, device=self.device)
+        self.follow_start = torch.as_tensor(follows.indptr[:-1], dtype=torch.long, device=self.device)
+        rank = torch.arange(len(self.follow_vloggers), device=self.device) - self.follow_start[self.follow_users] + 1
+        # per user, s_j - j for its j-th linked vlogger s_j: non-decreasing, so the keys are sorted
+        self.gap_keys = self.follow_users * self.n_vloggers + self.follow_vloggers - rank
+        self.follow_degree = degree
+        self.linked_users = torch.nonzero(degree).view(-1)
+        if self.use_vlogger_loss and len(self.follow_vloggers) == 0:
+            raise ValueError(
+                "the vlogger loss needs user-vlogger links, and the training split has none "
+                "(no .uvl event before the held-out interactions and no user with uvl_min_videos videos of a vlogger)"
+            )
 
         self.restore_user_e = None
         self.restore_item_e = None
@@ -141,13 +163,14 @@ class VAGNN(GeneralRecommender):
             raise ValueError(f"vlogger_view_graph must be 'explicit' or 'watched', got {source!r}")
         if config["edge_weight"] not in ("binary", "count"):
             raise ValueError(f"edge_weight must be 'binary' or 'count', got {config['edge_weight']!r}")
-        key = ("vagnn_views", source, config["walk_q1"], config["walk_q2"], config["seed"])
+        direction = config["walk_direction"]
+        key = ("vagnn_views", source, config["walk_q1"], config["walk_q2"], direction, config["seed"])
 
         def build():
             base = dataset.user_vlogger_matrix() if source == "explicit" else dataset.watched_vlogger_matrix()
             return augment_views(
                 dataset.interaction_matrix(), base, dataset.publish_matrix(),
-                config["walk_q1"], config["walk_q2"], config["seed"],
+                config["walk_q1"], config["walk_q2"], config["seed"], direction,
             )
 
         views = dataset.cached_graph(key, build)
@@ -193,26 +216,26 @@ class VAGNN(GeneralRecommender):
         w = self._gate(videos, video_vloggers).unsqueeze(-1)
         return w * videos + (1 - w) * video_vloggers
 
-    def _is_followed(self, users, vloggers):
-        keys = users * self.n_vloggers + vloggers
-        position = torch.searchsorted(self.follow_keys, keys).clamp(max=len(self.follow_keys) - 1)
-        return self.follow_keys[position] == keys
+    def sample_vlogger_triples(self, size):
+        """``size`` (user, linked vlogger, unlinked vlogger) triples from Y, with torch's seeded generator.
 
-    def sample_vlogger_triples(self, size, max_tries=10):
-        """``size`` (user, followed vlogger, non-followed vlogger) triples from ``.uvl``.
-
-        Pairs are drawn uniformly with replacement with torch's seeded generator; negatives are
-        uniform over vloggers and redrawn while followed (up to ``max_tries`` rounds, after which a
-        user who follows nearly every vlogger may keep a followed negative).
+        ``vlogger_sampling: pair`` draws Y's pairs uniformly with replacement; ``user`` draws a
+        linked user uniformly, then one of its vloggers. The negative is uniform over the user's
+        unlinked vloggers, drawn exactly (no rejection): the k-th unlinked id is k + 1 plus the
+        number of linked ids s_j (j-th smallest, j = 1..m) with s_j - j <= k. A user linked to
+        every vlogger gets a uniform vlogger.
         """
-        pick = torch.randint(len(self.follow_users), (size,), device=self.device)
+        if self.vlogger_sampling == "pair":
+            pick = torch.randint(len(self.follow_users), (size,), device=self.device)
+        else:
+            users = self.linked_users[torch.randint(len(self.linked_users), (size,), device=self.device)]
+            offset = (torch.rand(size, device=self.device) * self.follow_degree[users]).long()
+            pick = self.follow_start[users] + offset
         users, positives = self.follow_users[pick], self.follow_vloggers[pick]
-        negatives = torch.randint(1, self.n_vloggers, (size,), device=self.device)
-        for _ in range(max_tries):
-            clash = self._is_followed(users, negatives)
-            if not clash.any():
-                break
-            negatives[clash] = torch.randint(1, self.n_vloggers, (int(clash.sum()),), device=self.device)
+        unlinked = (self.n_vloggers - 1) - self.follow_degree[users]
+        k = (torch.rand(size, device=self.device) * unlinked.clamp(min=1)).long()
+        skipped = torch.searchsorted(self.gap_keys, users * self.n_vloggers + k, right=True) - self.follow_start[users]
+        negatives = torch.where(unlinked > 0, k + 1 + skipped, torch.randint_like(k, 1, self.n_vloggers))
         return users, positives, negatives
 
     def contrastive_loss(self, views, users, videos, vloggers):
