@@ -1,6 +1,7 @@
 """GTN: the normalised incidence matrix and one unrolled solver step by hand."""
 
 import numpy as np
+import pytest
 import torch
 
 from recbole_vagnn.data import create_dataset
@@ -49,3 +50,12 @@ def test_gradients_reach_the_embeddings(tiny_root):
     interaction = {"user_id": torch.tensor([1, 2]), "item_id": torch.tensor([1, 3]), "neg_item_id": torch.tensor([4, 2])}
     model.calculate_loss(interaction).backward()
     assert model.user_embedding.weight.grad.abs().sum() > 0 and model.item_embedding.weight.grad.abs().sum() > 0
+
+
+def test_embeddings_start_from_the_reference_codes_normal_distribution(tiny_root):
+    config = make_config("GTN", "tiny", data_path=tiny_root, embedding_size=2000)
+    torch.manual_seed(0)
+    model = GTN(config, create_dataset(config))
+    weights = torch.cat([model.user_embedding.weight.flatten(), model.item_embedding.weight.flatten()])
+    assert abs(weights.mean().item()) < 0.005
+    assert weights.std().item() == pytest.approx(0.1, rel=0.02)  # xavier-uniform would give ~0.03

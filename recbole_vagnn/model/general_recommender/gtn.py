@@ -25,14 +25,15 @@ a primal-dual solver from F^0 = E, Z^0 = 0 (gamma = ``gtn_gamma``, beta = ``gtn_
 and uses F^K (no layer mean). Loss and regulariser are LightGCN's: BPR on the propagated
 embeddings + ``reg_weight`` x squared L2 of the batch's layer-0 embeddings / (2 x batch size).
 Defaults follow the reference code (K = 3, lambda = 4, beta = 0.5, gamma = 1, propagation dropout
-0.1) with d = 64 as the VA-GNN paper fixes for every model. Where the code differs from the paper
-we take the paper: the reference code computes D̃ from the already normalised adjacency weights;
-here D̃ counts interactions (plus the self loop).
+0.1) with d = 64 as the VA-GNN paper fixes for every model. D̃ counts interactions plus the self
+loop, in the paper and in the reference code alike. Embeddings start from N(0, 0.1^2), the
+reference code's initialiser (RecBole's LightGCN, which this class extends, uses xavier-uniform).
 """
 
 import numpy as np
 import scipy.sparse as sp
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from recbole.model.general_recommender import LightGCN
 
@@ -58,6 +59,8 @@ class GTN(LightGCN):
 
     def __init__(self, config, dataset):
         super().__init__(config, dataset)
+        for table in (self.user_embedding, self.item_embedding):
+            nn.init.normal_(table.weight, std=0.1)
         self.trend_lambda = config["trend_lambda"]
         self.gtn_beta = config["gtn_beta"]
         self.gtn_gamma = config["gtn_gamma"]

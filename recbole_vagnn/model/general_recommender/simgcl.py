@@ -14,8 +14,14 @@ embedding gets uniform noise of length ``eps`` pointing into its own orthant,
 e' = e + eps * normalize(U(0, 1)) * sign(e). The final embedding is the mean of layers 1..L (the
 paper drops layer 0). The loss is BPR + ``cl_weight`` x (user InfoNCE + item InfoNCE) over the
 batch's distinct users and positive items, with cosine similarity and temperature ``cl_temperature``,
-+ ``reg_weight`` x L2 of the batch's layer-0 embeddings (RecBole's ``EmbLoss``). Prediction uses
-the noise-free embeddings. Defaults are the paper's: eps = 0.1, lambda = 0.2, tau = 0.2.
++ ``reg_weight`` x (||U_b|| + ||I_b||) / B, the Frobenius norms of the batch's PROPAGATED user and
+positive-item embeddings divided by the batch size, as the reference code's ``l2_reg_loss`` (it does
+not regularise layer-0 embeddings or negatives). Prediction uses the noise-free embeddings.
+
+Initialisation: xavier-uniform embeddings, as the reference code (inherited from RecBole's
+LightGCN); the VA-GNN paper's "normal distribution" sentence is not applied to baselines whose own
+code says otherwise. Defaults: eps = 0.1 and tau = 0.2 (paper and code), lambda = 0.5 (the
+reference configuration; the paper tunes lambda per dataset), reg 1e-4 (the reference's reg.lambda).
 """
 
 import torch
@@ -57,6 +63,10 @@ class SimGCL(LightGCN):
         return loss
 
     def calculate_loss(self, interaction):
-        bpr_and_reg = super().calculate_loss(interaction)  # LightGCN's, on the noise-free forward()
-        cl_loss = self.contrastive_loss(interaction[self.USER_ID], interaction[self.ITEM_ID])
-        return bpr_and_reg, self.cl_weight * cl_loss
+        self.restore_user_e = self.restore_item_e = None
+        user, pos_item = interaction[self.USER_ID], interaction[self.ITEM_ID]
+        users, items = self.forward()
+        user_e, pos_e, neg_e = users[user], items[pos_item], items[interaction[self.NEG_ITEM_ID]]
+        bpr = self.mf_loss((user_e * pos_e).sum(dim=-1), (user_e * neg_e).sum(dim=-1))
+        reg = self.reg_weight * (user_e.norm() + pos_e.norm()) / len(user)
+        return bpr, reg, self.cl_weight * self.contrastive_loss(user, pos_item)
