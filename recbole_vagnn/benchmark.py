@@ -6,8 +6,11 @@
 
 Every model trains with early stopping on valid Recall@10 under the same split and evaluator
 (the tripartite defaults). For each model and seed the finished run is stored as
-``OUT/runs/LABEL-seedS.json`` (written atomically); a killed benchmark started again with the same
-command skips finished runs. Then OUT gets ``NAME.md`` / ``NAME.csv`` (Table 2 form: test Recall and
+``OUT/runs/NAME/LABEL-seedS.json`` (written atomically) with its identity: the model, the SHA-256
+of the dataset's files, every effective config value and the versions of this package, RecBole
+and torch. A stored run is reused only when its identity equals the new run's (so a killed
+benchmark started again with the same command resumes); otherwise, or when the file is not a
+readable run, it is trained again and the reason is printed. Then OUT gets ``NAME.md`` / ``NAME.csv`` (Table 2 form: test Recall and
 NDCG at 10/20/50, mean and sample standard deviation over seeds, best in bold, runner-up
 underlined, the improvement of the reference model over the best other model, seconds per epoch
 and the epoch of the best validation score) and ``NAME.png`` (bar chart). ``--ablations``
@@ -18,6 +21,7 @@ Model labels: any RecBole or recbole-vagnn model name, plus ``SGL-ED``, ``SGL-ND
 """
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -49,24 +53,93 @@ def _write_atomically(path, text):
     os.replace(tmp, path)
 
 
+# Config keys that say where files go or how much is printed, not what is computed.
+NOT_IDENTITY = {
+    "checkpoint_dir", "data_path", "show_progress", "state", "log_wandb", "wandb_project", "worker",
+    "local_rank", "nproc", "world_size", "offset", "ip", "port",
+}
+
+
+def data_digest(folder, dataset):
+    """SHA-256 over the names and bytes of the dataset's atomic files."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).glob(f"{dataset}.*")):
+        digest.update(path.name.encode())
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def run_identity(label, seed, dataset, base_config, config_files):
+    """What a stored run must match to be reused: model, data, every config value, versions."""
+    import recbole
+    import torch
+
+    from recbole_vagnn import __version__
+    from recbole_vagnn.config import Config
+
+    model, overrides = resolve(label)
+    config = Config(model=model, dataset=dataset, config_file_list=config_files,
+                    config_dict={**base_config, **overrides, "seed": seed})
+    values = {k: v for k, v in config.final_config_dict.items() if k not in NOT_IDENTITY}
+    return {
+        "model": model, "data_sha256": data_digest(config["data_path"], dataset),
+        "versions": {"recbole_vagnn": __version__, "recbole": recbole.__version__, "torch": torch.__version__},
+        "config": json.loads(json.dumps(values, sort_keys=True, default=str)),
+    }
+
+
+def identity_changes(stored, current, limit=4):
+    """Short description of what differs between two identities."""
+    changes = []
+    for key in sorted(set(stored) | set(current)):
+        old, new = stored.get(key), current.get(key)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            changes += [f"{key}.{c}" for c in identity_changes(old, new, limit=None)]
+        else:
+            changes.append(f"{key}: {old!r} -> {new!r}" if key != "data_sha256" else "dataset files changed")
+    return changes if limit is None else "; ".join(changes[:limit]) + (" ..." if len(changes) > limit else "")
+
+
+def stored_run(path, identity):
+    """``(run, None)`` if ``path`` holds a run with ``identity``, else ``(None, why it cannot be reused)``."""
+    if not path.is_file():
+        return None, None
+    try:
+        run = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError):
+        run = None
+    if not (isinstance(run, dict) and isinstance(run.get("test"), dict) and set(METRICS) <= set(run["test"])
+            and isinstance(run.get("identity"), dict)):
+        return None, f"{path.name} is not a readable stored run"
+    if run["identity"] != identity:
+        return None, f"stored run differs ({identity_changes(run['identity'], identity)})"
+    return run, None
+
+
 def run_one(label, seed, dataset, base_config, config_files, run_dir):
-    """Train and test ``label`` with ``seed`` unless its result is already stored; return the result."""
+    """Train and test ``label`` with ``seed`` unless an identical run is stored; return ``(result, note)``."""
     from recbole_vagnn.quick_start import run_recbole
 
     path = run_dir / f"{label}-seed{seed}.json"
-    if path.is_file():
-        return json.loads(path.read_text())
+    identity = run_identity(label, seed, dataset, base_config, config_files)
+    run, why_not = stored_run(path, identity)
+    if run is not None:
+        return run, "stored, reused"
     model, overrides = resolve(label)
     config = {**base_config, **overrides, "seed": seed, "checkpoint_dir": str(run_dir / "checkpoints")}
     result = run_recbole(model=model, dataset=dataset, config_file_list=config_files, config_dict=config)
     stored = {
-        "label": label, "seed": seed,
+        "label": label, "seed": seed, "identity": identity,
         "test": {k: float(result["test_result"][k]) for k in METRICS},
         "valid": {k: float(result["best_valid_result"][k]) for k in METRICS},
         "seconds_per_epoch": result["seconds_per_epoch"], "epochs": result["epochs"], "best_epoch": result["best_epoch"],
     }
     _write_atomically(path, json.dumps(stored, indent=1))
-    return stored
+    return stored, (f"trained again: {why_not}" if why_not else None)
 
 
 def summarise(runs_by_label):
@@ -165,9 +238,11 @@ def benchmark(dataset, labels, seeds, out_dir, config_files=None, base_config=No
     total = len(labels) * len(seeds)
     runs = {label: [] for label in labels}
     for index, (label, seed) in enumerate(((label, seed) for label in labels for seed in seeds), start=1):
-        done = (run_dir / f"{label}-seed{seed}.json").is_file()
-        print(f"[{index}/{total}] {label} seed {seed}" + (" (stored, skipped)" if done else ""), flush=True)
-        runs[label].append(run_one(label, seed, dataset, base_config, config_files, run_dir))
+        print(f"[{index}/{total}] {label} seed {seed}", flush=True)
+        run, note = run_one(label, seed, dataset, base_config, config_files, run_dir)
+        if note:
+            print(f"[{index}/{total}] {label} seed {seed}: {note}", flush=True)
+        runs[label].append(run)
     rows = summarise(runs)
     names = names or {}
     stem = stem or dataset

@@ -2,11 +2,13 @@
 
 import csv
 import json
+import shutil
 
 import pytest
 
 import recbole_vagnn.quick_start as quick_start
 from recbole_vagnn import benchmark
+from recbole_vagnn.config import EMBEDDED_DATA_DIR
 from recbole_vagnn.sweep import sweep
 
 
@@ -87,3 +89,29 @@ def test_table_marks_best_and_runner_up_by_value_with_ties():
     assert "**0.3000**" in lines["VAGNN"] and "**0.3000**" in lines["X"]
     assert "<u>0.2000</u>" in lines["Y"] and "**" not in lines["Z"] and "<u>" not in lines["Z"]
     assert "| Improv. (%) | 0.00 |" in table
+
+
+def test_a_stored_run_is_reused_only_with_the_same_identity(tmp_path, capsys):
+    out, data = tmp_path / "out", tmp_path / "data"
+    shutil.copytree(EMBEDDED_DATA_DIR / "vagnn-demo", data / "vagnn-demo")
+    arguments = ["--models", "LightGCN", "--out", str(out), "--data_path", str(data)]
+    stored = out / "runs" / "vagnn-demo" / "LightGCN-seed2020.json"
+
+    benchmark.main(arguments + ["--epochs", "1"])
+    first = json.loads(stored.read_text())
+    benchmark.main(arguments + ["--epochs", "1"])
+    assert "stored, reused" in capsys.readouterr().out
+
+    benchmark.main(arguments + ["--epochs", "2"])  # a run of another length is not the same run
+    assert "trained again: stored run differs (config.epochs: 1 -> 2)" in capsys.readouterr().out
+    assert json.loads(stored.read_text())["epochs"] == 2
+
+    with open(data / "vagnn-demo" / "vagnn-demo.uvl", "a") as handle:
+        handle.write("0\t1\t5.0\n")  # the data changed
+    benchmark.main(arguments + ["--epochs", "2"])
+    assert "dataset files changed" in capsys.readouterr().out
+
+    stored.write_text('{"label": "LightGCN", "test": {')  # a run cut off while written by hand
+    benchmark.main(arguments + ["--epochs", "2"])
+    assert "LightGCN-seed2020.json is not a readable stored run" in capsys.readouterr().out
+    assert json.loads(stored.read_text())["test"].keys() == first["test"].keys()
