@@ -101,6 +101,7 @@ def test_embedded_dataset_loads_with_its_documented_structure():
         ({"uvl": TINY_UVL + [("u9", "pA")]}, "users that have no interaction"),
         ({"uvl": TINY_UVL + [("u1", "pZ")]}, "vloggers that publish no video"),
         ({"item": None}, "tiny.item: file not found"),
+        ({"inter": TINY_INTER[:4] + [("u2", "v1", "")] + TINY_INTER[5:]}, "without a numeric 'timestamp', first at line 6"),
         ({"item_header": "item_id:token\tauthor:token"}, "missing column(s) ['vlogger_id']"),
         ({"uvl_header": "user_id:token\tauthor:token"}, "missing column(s) ['vlogger_id']"),
     ],

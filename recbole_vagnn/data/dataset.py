@@ -104,6 +104,13 @@ class TripartiteDataset(Dataset):
                 f"{filepath}: {int(empty.sum())} row(s) with an empty {required} field, "
                 f"first at line(s) {rows}"
             )
+        if name == FeatureSource.INTERACTION.value and self.time_field in feat.columns:
+            untimed = feat[self.time_field].isna().to_numpy()
+            if untimed.any():  # RecBole would impute the mean and move users' held-out interactions
+                raise TripartiteDataError(
+                    f"{filepath}: {int(untimed.sum())} interaction(s) without a numeric '{self.time_field}', "
+                    f"first at line {int(np.flatnonzero(untimed)[0]) + 2}; the split by time needs every one"
+                )
         if name == FeatureSource.ITEM.value:
             feat = self._check_one_vlogger_per_video(feat, filepath)
         if name == USER_VLOGGER_SUFFIX and self.time_field in feat.columns:
