@@ -16,8 +16,9 @@ underlined, the improvement of the reference model over the best other model, se
 and the epoch of the best validation score) and ``NAME.png`` (bar chart). ``--ablations``
 runs VA-GNN and its Table 3 variants A-E instead and writes ``NAME-ablations.*``.
 
-Model labels: any RecBole or recbole-vagnn model name, plus ``SGL-ED``, ``SGL-ND``, ``SGL-RW`` and
-``VAGNN-A`` ... ``VAGNN-E`` (the ablations).
+Model labels: any RecBole or recbole-vagnn model name, plus ``SGL-ED``, ``SGL-ND``, ``SGL-RW``,
+``VAGNN-A`` ... ``VAGNN-E`` (the ablations), ``VAGNN-watched`` (``vlogger_view_graph: watched``, the
+authors' vlogger view) and ``VAGNN-uvl-paper`` (``uvl_rule: paper``, the leaky relation).
 """
 
 import argparse
@@ -35,6 +36,10 @@ METRICS = [f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)]
 PAPER_MODELS = ["NGCF", "LightGCN", "GTN", "SGL-ED", "SGL-ND", "SGL-RW", "SimGCL", "VAGNN"]
 VARIANTS = {f"SGL-{kind}": ("SGL", {"type": kind}) for kind in ("ED", "ND", "RW")}
 VARIANTS.update({f"VAGNN-{letter}": ("VAGNN", switches) for letter, switches in ABLATIONS.items()})
+VARIANTS.update({
+    "VAGNN-watched": ("VAGNN", {"vlogger_view_graph": "watched"}),  # the authors' vlogger view
+    "VAGNN-uvl-paper": ("VAGNN", {"uvl_rule": "paper"}),  # the paper's literal, leaky relation
+})
 ABLATION_NAMES = {
     "VAGNN": "VA-GNN", "VAGNN-A": "(A) w/o CL loss", "VAGNN-B": "(B) w/o vlogger loss",
     "VAGNN-C": "(C) w/o video-view", "VAGNN-D": "(D) w/o vlogger-view", "VAGNN-E": "(E) w/o y_up",
