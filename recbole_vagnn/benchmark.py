@@ -95,18 +95,18 @@ def run_identity(label, seed, dataset, base_config, config_files):
     }
 
 
-def identity_changes(stored, current, limit=4):
-    """Short description of what differs between two identities."""
+def identity_changes(stored, current):
+    """What differs between two identities, one short phrase per differing value."""
     changes = []
     for key in sorted(set(stored) | set(current)):
         old, new = stored.get(key), current.get(key)
         if old == new:
             continue
         if isinstance(old, dict) and isinstance(new, dict):
-            changes += [f"{key}.{c}" for c in identity_changes(old, new, limit=None)]
+            changes += [f"{key}.{change}" for change in identity_changes(old, new)]
         else:
             changes.append(f"{key}: {old!r} -> {new!r}" if key != "data_sha256" else "dataset files changed")
-    return changes if limit is None else "; ".join(changes[:limit]) + (" ..." if len(changes) > limit else "")
+    return changes
 
 
 def stored_run(path, identity):
@@ -121,7 +121,8 @@ def stored_run(path, identity):
             and isinstance(run.get("identity"), dict)):
         return None, f"{path.name} is not a readable stored run"
     if run["identity"] != identity:
-        return None, f"stored run differs ({identity_changes(run['identity'], identity)})"
+        changes = identity_changes(run["identity"], identity)
+        return None, f"stored run differs ({'; '.join(changes[:4])}{' ...' if len(changes) > 4 else ''})"
     return run, None
 
 
