@@ -32,11 +32,12 @@ from tqdm import tqdm
 
 from recbole_vagnn.data.atomic import write_tripartite
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
+from recbole_vagnn.errors import InputError, run_main
 
 logger = logging.getLogger("dataset_converters")
 
 
-class ConversionError(Exception):
+class ConversionError(InputError):
     """Raw input that cannot be converted; the message names the file and the problem."""
 
 
@@ -217,13 +218,10 @@ def finish(out_dir, name, inter, events, thresholds=None):
 
 
 def run_cli(main, argv=None):
-    """Run a converter's ``main``: progress and notes on stderr, clean one-line errors, exit 1."""
+    """Run a converter's ``main``: progress and notes on stderr, one-line errors and exit 1
+    (:func:`recbole_vagnn.errors.run_main`; ``--debug`` shows the traceback)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    try:
-        main(argv)
-    except ConversionError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(1)
+    run_main(main, argv)
 
 
 def base_parser(description, raw_help, default_name=None, paper_filters=True):

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from recbole_vagnn.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
+from recbole_vagnn.errors import ConfigError, run_main
+from recbole_vagnn.utils import get_model
 
 METRICS = [f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)]
 PAPER_MODELS = ["NGCF", "LightGCN", "GTN", "SGL-ED", "SGL-ND", "SGL-RW", "SimGCL", "VAGNN"]
@@ -49,6 +51,18 @@ ABLATION_NAMES = {
 def resolve(label):
     """Model label -> (RecBole model name, config overrides)."""
     return VARIANTS.get(label, (label, {}))
+
+
+def check_labels(labels):
+    """Raise :class:`ConfigError` naming the first label that is no model and no variant, before any training."""
+    for label in labels:
+        try:
+            get_model(resolve(label)[0])
+        except ConfigError as error:
+            raise ConfigError(
+                f"--models: '{label}' is no model label; use a model name (e.g. {', '.join(PAPER_MODELS[:2])}) "
+                f"or a variant ({', '.join(VARIANTS)}). {error}"
+            ) from error
 
 
 def _write_atomically(path, text):
@@ -144,6 +158,7 @@ def run_one(label, seed, dataset, base_config, config_files, run_dir):
         "valid": {k: float(result["best_valid_result"][k]) for k in METRICS},
         "seconds_per_epoch": result["seconds_per_epoch"], "epochs": result["epochs"], "best_epoch": result["best_epoch"],
     }
+    path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, json.dumps(stored, indent=1))
     return stored, (f"trained again: {why_not}" if why_not else None)
 
@@ -239,7 +254,6 @@ def benchmark(dataset, labels, seeds, out_dir, config_files=None, base_config=No
     """Run every (label, seed) not yet stored, then write the table, CSV and chart; return the rows."""
     out_dir = Path(out_dir)
     run_dir = out_dir / "runs" / dataset
-    run_dir.mkdir(parents=True, exist_ok=True)
     base_config = {"show_progress": False, **(base_config or {})}
     total = len(labels) * len(seeds)
     runs = {label: [] for label in labels}
@@ -267,13 +281,18 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=1, help="seeds 2020, 2021, ... per model")
     parser.add_argument("--ablations", action="store_true", help="VA-GNN and its variants A-E (Table 3)")
     args, base_config = parse_experiment_arguments(parser, argv)
+    if args.seeds < 1:
+        raise ConfigError(f"--seeds must be at least 1, got {args.seeds}")
     seeds = [2020 + i for i in range(args.seeds)]
     if args.ablations:
         labels, names, stem = ["VAGNN"] + [f"VAGNN-{k}" for k in ABLATIONS], ABLATION_NAMES, f"{args.dataset}-ablations"
     else:
         labels, names, stem = [m.strip() for m in args.models.split(",") if m.strip()], {"VAGNN": "VA-GNN"}, None
+        if not labels:
+            raise ConfigError(f"--models names no model; give comma-separated labels, e.g. {','.join(PAPER_MODELS)}")
+    check_labels(labels)
     benchmark(args.dataset, labels, seeds, args.out, args.config_files, base_config, names=names, stem=stem)
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -25,6 +25,6 @@ def parse_experiment_arguments(parser, argv):
     base_config = {}
     if args.data_path:
         base_config["data_path"] = args.data_path
-    if args.epochs:
+    if args.epochs is not None:
         base_config["epochs"] = args.epochs
     return args, base_config

@@ -10,8 +10,11 @@ all of them, exactly as in RecBole.
 import os
 from pathlib import Path
 
+import yaml
 from recbole.config import Config as RecBoleConfig
 
+from recbole_vagnn.config_checks import check_config
+from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.utils import get_model
 
 PROPERTIES_DIR = Path(__file__).resolve().parent.parent / "properties"
@@ -38,10 +41,27 @@ def is_tripartite(folder, dataset):
 
 
 class Config(RecBoleConfig):
-    """RecBole's ``Config`` with this package's model look-up and property files.
+    """RecBole's ``Config`` with this package's model look-up, property files and checks.
 
-    With no dataset named anywhere, the embedded ``vagnn-demo`` dataset is used.
+    With no dataset named anywhere, the embedded ``vagnn-demo`` dataset is used. A dataset with
+    no folder, an unknown model or a bad value (:mod:`recbole_vagnn.config_checks`) raises
+    :class:`recbole_vagnn.errors.ConfigError` before any data is loaded.
     """
+
+    def __init__(self, model=None, dataset=None, config_file_list=None, config_dict=None):
+        super().__init__(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
+        check_config(self)
+
+    def _load_config_files(self, file_list):
+        """RecBole's, but an empty file is fine and anything but a mapping is a :class:`ConfigError`."""
+        file_config_dict = {}
+        for file in file_list or []:
+            with open(file, "r", encoding="utf-8") as handle:
+                content = yaml.load(handle.read(), Loader=self.yaml_loader)
+            if content is not None and not isinstance(content, dict):
+                raise ConfigError(f"{file}: a config file must hold 'key: value' lines, got a {type(content).__name__}")
+            file_config_dict.update(content or {})
+        return file_config_dict
 
     def _get_model_and_dataset(self, model, dataset):
         if model is None:
@@ -60,6 +80,13 @@ class Config(RecBoleConfig):
             )
         super()._load_internal_config_dict(model, model_class, dataset)
         folder = dataset_dir(self.external_config_dict.get("data_path"), dataset)
+        if not folder.is_dir():
+            raise ConfigError(
+                f"dataset '{dataset}' not found: no folder {folder.resolve()}. Convert raw data with "
+                f"'python -m dataset_converters.wechat RAW {folder.parent}' (or .takatak / .authors), or generate "
+                f"one with 'python -m recbole_vagnn.synthetic {folder} --name {dataset}', and pass --data_path "
+                "if it lies elsewhere"
+            )
         if "data_path" not in self.external_config_dict:
             self.internal_config_dict["data_path"] = str(folder.parent) + os.sep
         layers = [PROPERTIES_DIR / "overall.yaml"]

@@ -30,6 +30,7 @@ from recbole_vagnn.data.atomic import write_tripartite
 from recbole_vagnn.data.metapath import augment_views
 from recbole_vagnn.synthetic import as_matrices, generate
 from recbole_vagnn.utils import get_model, get_trainer
+from recbole_vagnn.errors import run_main
 
 
 def peak_memory_mb():
@@ -115,4 +116,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 from recbole_vagnn.cli import add_experiment_arguments, parse_experiment_arguments
+from recbole_vagnn.errors import run_main
 
 PARAMS = {"lambda1": "vlogger_loss_weight", "lambda2": "cl_weight", "tau": "cl_temperature"}
 PAPER_GRIDS = {  # Sec. 5.1: {0.01, 0.05, ..., 5, 10}, {0.0001, 0.0005, ..., 1, 5}, {0.01, 0.05, ..., 1, 5}
@@ -128,4 +129,4 @@ def main(argv=None):
 
 if __name__ == "__main__":
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
-    main()
+    run_main(main)

@@ -32,6 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from recbole_vagnn.data.atomic import write_tripartite
+from recbole_vagnn.errors import ConfigError, run_main
 
 
 def _sample_within_groups(group, weights, group_of_draw, rng):
@@ -61,10 +62,13 @@ def generate(
     seed=2024,
 ):
     """Return ``(inter, item, uvl)`` DataFrames with raw integer ids (see module docstring)."""
-    if users < 1 or vloggers < 1 or topics < 1:
-        raise ValueError("users, vloggers and topics must be positive")
+    sizes = {"users": users, "vloggers": vloggers, "topics": topics, "videos_per_vlogger": videos_per_vlogger,
+             "interactions_per_user": interactions_per_user}
+    small = [name for name, size in sizes.items() if size < 1] + (["follows"] if follows < 0 else [])
+    if small:
+        raise ConfigError(f"{', '.join(small)} must be positive (follows: >= 0)")
     if not (0 <= vlogger_share <= 1 and 0 <= topic_fidelity <= 1):
-        raise ValueError("vlogger_share and topic_fidelity must lie in [0, 1]")
+        raise ConfigError("vlogger_share and topic_fidelity must lie in [0, 1]")
     rng = np.random.default_rng(seed)
     vlogger_topic = rng.integers(topics, size=vloggers)
     vlogger_popularity = rng.lognormal(0.0, 0.8, size=vloggers)
@@ -170,4 +174,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -104,6 +104,13 @@ def test_embedded_dataset_loads_with_its_documented_structure():
         ({"inter": TINY_INTER[:4] + [("u2", "v1", "")] + TINY_INTER[5:]}, "without a numeric 'timestamp', first at line 6"),
         ({"item_header": "item_id:token\tauthor:token"}, "missing column(s) ['vlogger_id']"),
         ({"uvl_header": "user_id:token\tauthor:token"}, "missing column(s) ['vlogger_id']"),
+        ({"inter": TINY_INTER[:2] + [("u1", "v3", "noon")] + TINY_INTER[3:]},
+         "tiny.inter: line 4: 'timestamp:float' must be a number, got 'noon'"),
+        ({"inter": TINY_INTER[:2] + [("u1", "v3", 3, 7)] + TINY_INTER[3:]},
+         "tiny.inter: line 4 has 4 fields, the header declares 3"),
+        ({"inter_header": "user_id:token,item_id:token,timestamp:float"}, "tiny.inter: line 1 is comma-separated"),
+        ({"item_header": "item_id\tvlogger_id"}, "tiny.item: header field 'item_id' has no type"),
+        ({"item_header": "item_id:token\tvlogger_id:text"}, "header field 'vlogger_id:text' has the unknown type 'text'"),
     ],
 )
 def test_bad_input_raises_a_clear_error_naming_the_file(tmp_path, kwargs, message):
@@ -112,6 +119,58 @@ def test_bad_input_raises_a_clear_error_naming_the_file(tmp_path, kwargs, messag
         load(tmp_path)
     assert message in str(error.value)
     assert "tiny." in str(error.value)
+
+
+def test_an_empty_file_is_an_error_naming_it(tmp_path):
+    write_raw(tmp_path, "tiny")
+    (tmp_path / "tiny" / "tiny.uvl").write_bytes(b"")
+    with pytest.raises(TripartiteDataError, match=r"tiny\.uvl: the file is empty; line 1 must be the typed header"):
+        load(tmp_path)
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_field(tmp_path):
+    write_raw(tmp_path, "tiny")
+    for suffix in ("inter", "item", "uvl"):
+        path = tmp_path / "tiny" / f"tiny.{suffix}"
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    ds = load(tmp_path)
+    assert (ds.user_num, ds.item_num, ds.vlogger_num) == (4, 5, 3)
+    assert ds.inter_num == len(TINY_INTER) and ds.user_vlogger_matrix().nnz == len(TINY_UVL)
+
+
+def test_a_repeated_user_video_pair_is_one_interaction_at_its_earliest_time(tmp_path, caplog):
+    # u1 rewatches v1 after v4 (and twice at t=9): without the rule, v1 would be both u1's
+    # validation and test video, and in their training history too.
+    repeats = [("u1", "v1", 9), ("u1", "v1", 9), ("u1", "v1", 10)]
+    write_raw(tmp_path, "tiny", inter=TINY_INTER + repeats, item=TINY_ITEM + [("v5", "pB")])
+    config = make_config("BPR", "tiny", data_path=tmp_path)
+    with caplog.at_level(logging.WARNING):
+        ds = create_dataset(config)
+    assert "dropped 3 repeated user-video interaction(s), keeping each pair's earliest" in caplog.text
+    _, valid, test = data_preparation(config, ds)
+    held_out = {}
+    for split in (valid, test):
+        feat = split.dataset.inter_feat
+        for user, item in zip(feat["user_id"].tolist(), feat["item_id"].tolist()):
+            held_out.setdefault(user, []).append(item)
+    u1 = ds.token2id("user_id", "u1")
+    assert tokens(ds, "item_id", held_out[u1]) == ["v3", "v4"]  # v1 stays at t=1
+    assert all(len(set(items)) == 2 for items in held_out.values())
+
+
+@pytest.mark.parametrize("keep", ["last", None])
+def test_keeping_repeated_pairs_is_refused_for_tripartite_data(tiny_root, keep):
+    from recbole_vagnn.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=f"'rm_dup_inter' must be one of 'first', got {keep!r}"):
+        make_config("BPR", "tiny", data_path=tiny_root, rm_dup_inter=keep)
+
+
+def test_a_vlogger_id_outside_the_remapped_range_is_an_error(tiny_root):
+    ds = load(tiny_root)
+    ds.item_feat["vlogger_id"][2] = -(2**63)  # what a broken remap produced (pandas 3.0)
+    with pytest.raises(TripartiteDataError, match=r"tiny\.item: 1 video\(s\) got no valid vlogger id"):
+        ds._check_remapped_ids()
 
 
 def test_duplicate_rows_are_dropped_with_a_logged_count(tmp_path, caplog):

@@ -268,6 +268,8 @@ def test_bad_switches_are_refused(tiny_root):
         build(tiny_root, cl_negatives="everyone")
     with pytest.raises(ValueError, match="vlogger_view_graph"):
         build(tiny_root, vlogger_view_graph="followers")
+    with pytest.raises(ValueError, match="'cl_temperature' must be a number > 0, got 0"):
+        build(tiny_root, cl_temperature=0)
 
 
 # u1, u2 follow pA and u3, u4 follow pB; u1 and u3 watch v1 v2, u2 and u4 watch v3 v4. With

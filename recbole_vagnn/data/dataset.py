@@ -29,20 +29,24 @@ event, the held-out ones included: it leaks the validation and test interactions
 and exists to measure that effect.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from recbole.data.dataset import Dataset
-from recbole.utils import FeatureSource
+from recbole.utils import FeatureSource, FeatureType
 
 from recbole_vagnn.config import USER_VLOGGER_SUFFIX
+from recbole_vagnn.errors import InputError
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
 
 UVL_RULES = ("leak_free", "paper")
+BOM = b"\xef\xbb\xbf"
 
 
-class TripartiteDataError(ValueError):
-    """A tripartite dataset's files are inconsistent or incomplete."""
+class TripartiteDataError(InputError, ValueError):
+    """A tripartite dataset's files are malformed, inconsistent or incomplete."""
 
 
 def _examples(values, limit=5):
@@ -80,7 +84,93 @@ class TripartiteDataset(Dataset):
 
     # ---- loading and validation -------------------------------------------------------------
     def _load_feat(self, filepath, source):
-        feat = super()._load_feat(filepath, source)
+        header = self._checked_header(filepath)
+        with self._encoding_of(header):
+            try:
+                feat = super()._load_feat(filepath, source)
+            except (ValueError, pd.errors.ParserError) as error:
+                raise TripartiteDataError(self._unreadable(filepath, error)) from error
+        return self._checked_feat(filepath, source, feat)
+
+    def _checked_header(self, filepath):
+        """The first line of an atomic file (bytes), after checking it is a typed, tab-separated header."""
+        with open(filepath, "rb") as handle:
+            first = handle.readline()
+        if not first.strip():
+            raise TripartiteDataError(
+                f"{filepath}: the file is empty; line 1 must be the typed header, "
+                "e.g. 'user_id:token<TAB>item_id:token<TAB>timestamp:float'"
+            )
+        text = first.removeprefix(BOM).decode(self.config["encoding"] or "utf-8", errors="replace").rstrip("\r\n")
+        separator = self.config["field_separator"]
+        fields = text.split(separator)
+        if len(fields) == 1 and "," in text:
+            raise TripartiteDataError(f"{filepath}: line 1 is comma-separated; atomic files separate fields by tabs")
+        types = {kind.value for kind in FeatureType}
+        for field in fields:
+            name, _, kind = field.partition(":")
+            if not kind:
+                raise TripartiteDataError(
+                    f"{filepath}: header field '{field}' has no type; write it as '{field}:token' (ids) or "
+                    f"'{field}:float' (numbers)"
+                )
+            if kind not in types:
+                raise TripartiteDataError(
+                    f"{filepath}: header field '{field}' has the unknown type '{kind}'; use one of {sorted(types)}"
+                )
+        if len(separator) == 1:
+            self._check_field_counts(filepath, len(fields), separator)
+        return first
+
+    @staticmethod
+    def _check_field_counts(filepath, expected, separator):
+        """Every non-blank line has the header's number of fields (pandas would pad or drop silently)."""
+        data = np.fromfile(filepath, dtype=np.uint8)
+        ends = np.flatnonzero(data == ord("\n"))
+        if len(data) and data[-1] != ord("\n"):
+            ends = np.append(ends, len(data))
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        lengths = ends - starts - (data[np.maximum(ends - 1, 0)] == ord("\r"))
+        separators = np.bincount(
+            np.searchsorted(ends, np.flatnonzero(data == ord(separator))), minlength=len(ends)
+        )[: len(ends)]
+        wrong = np.flatnonzero((separators + 1 != expected) & (lengths > 0))
+        if len(wrong):
+            line = int(wrong[0])
+            raise TripartiteDataError(
+                f"{filepath}: line {line + 1} has {int(separators[line]) + 1} fields, the header declares "
+                f"{expected} (fields are tab-separated){'; the file looks cut off' if line == len(ends) - 1 else ''}"
+            )
+
+    @contextmanager
+    def _encoding_of(self, header):
+        """Read a file that starts with a UTF-8 byte-order mark as 'utf-8-sig' (the mark is not data)."""
+        encoding = self.config["encoding"]
+        if not (header.startswith(BOM) and (encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8")):
+            yield
+            return
+        self.config["encoding"] = "utf-8-sig"
+        try:
+            yield
+        finally:
+            self.config["encoding"] = encoding
+
+    def _unreadable(self, filepath, error):
+        """One line saying which line of ``filepath`` pandas could not read, and why."""
+        frame = pd.read_csv(filepath, sep=self.config["field_separator"], dtype=str, engine="python",
+                            encoding="utf-8-sig", keep_default_na=False)
+        for column in frame.columns:
+            if not column.endswith(f":{FeatureType.FLOAT.value}"):
+                continue
+            values = frame[column].str.strip()
+            bad = (values != "") & pd.to_numeric(values, errors="coerce").isna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                return f"{filepath}: line {row + 2}: '{column}' must be a number, got {values.iloc[row]!r}"
+        return f"{filepath}: {' '.join(str(error).split())}"
+
+    def _checked_feat(self, filepath, source, feat):
+        """Required columns present and filled, interactions timed, one vlogger per video."""
         name = source.value if isinstance(source, FeatureSource) else source
         required = {
             FeatureSource.INTERACTION.value: [self.uid_field, self.iid_field],
@@ -173,6 +263,44 @@ class TripartiteDataset(Dataset):
                 f"{path}: dropped {int(duplicated.sum())} repeated user-vlogger row(s), keeping each pair's earliest"
             )
         setattr(self, self.uvl_feat_name, uvl[~duplicated].reset_index(drop=True))
+
+    def _remove_duplication(self):
+        """One interaction per user-video pair: RecBole's ``rm_dup_inter: first`` keeps the earliest.
+
+        A repeated pair is one event (the first watch); later repeats are dropped and counted, so
+        a user's validation and test videos always differ and neither is in their training history.
+        """
+        before = len(self.inter_feat)
+        super()._remove_duplication()
+        dropped = before - len(self.inter_feat)
+        if dropped:
+            self.logger.warning(
+                f"{self._path('inter')}: dropped {dropped} repeated user-video interaction(s), keeping each pair's earliest"
+            )
+
+    def _data_processing(self):
+        super()._data_processing()
+        self._check_remapped_ids()
+
+    def _check_remapped_ids(self):
+        """Every real video has a vlogger id in ``1..vlogger_num-1``, every ``.uvl`` id is in range.
+
+        RecBole remaps tokens to ids; an id outside the range (a missing vlogger filled with 0, or
+        a corrupted remap such as -2**63) would later index the wrong row or crash on a device.
+        """
+        vloggers = self._column(self.item_feat, self.vlogger_field)[1:]
+        bad = (vloggers < 1) | (vloggers >= self.vlogger_num)
+        if bad.any():
+            raise TripartiteDataError(
+                f"{self._path('item')}: {int(bad.sum())} video(s) got no valid vlogger id after loading "
+                f"(e.g. {vloggers[bad][0]!r} for video id {int(np.flatnonzero(bad)[0]) + 1}); "
+                "check the file and the installed pandas (see README, supported versions)"
+            )
+        uvl = getattr(self, self.uvl_feat_name)
+        for field, size in ((self.uid_field, self.user_num), (self.vlogger_field, self.vlogger_num)):
+            ids = self._column(uvl, field)
+            if ((ids < 1) | (ids >= size)).any():
+                raise TripartiteDataError(f"{self._path(USER_VLOGGER_SUFFIX)}: '{field}' ids outside 1..{size - 1} after loading")
 
     def _data_filtering(self):
         super()._data_filtering()

@@ -66,8 +66,8 @@ from recbole.model.init import xavier_normal_initialization
 from recbole.model.loss import BPRLoss
 from recbole.utils import InputType
 
-from recbole_vagnn.data.dataset import TripartiteDataset
 from recbole_vagnn.data.metapath import augment_views
+from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.model.layers import bipartite_norm_adj, info_nce, propagate, row_mean_matrix
 
 ABLATIONS = {
@@ -89,8 +89,8 @@ class VAGNN(GeneralRecommender):
 
     def __init__(self, config, dataset):
         super().__init__(config, dataset)
-        if not isinstance(dataset, TripartiteDataset):
-            raise ValueError(
+        if not hasattr(dataset, "user_vlogger_matrix"):  # duck-typed: the model never imports the dataset
+            raise ConfigError(
                 "VAGNN needs a tripartite dataset: NAME.item with the vlogger of every video and "
                 "NAME.uvl with user-vlogger interactions (see README, 'Adding a dataset')"
             )
@@ -108,14 +108,8 @@ class VAGNN(GeneralRecommender):
         self.use_vlogger_loss = config["use_vlogger_loss"]
         self.use_cl = config["use_cl"] and self.use_video_view and self.use_vlogger_view
         if not (self.use_video_view or self.use_vlogger_view):
-            raise ValueError("VAGNN needs at least one of use_video_view and use_vlogger_view")
-        if self.cl_negatives not in ("in_batch", "all"):
-            raise ValueError(f"cl_negatives must be 'in_batch' or 'all', got {self.cl_negatives!r}")
-        if self.cl_temperature <= 0:
-            raise ValueError(f"cl_temperature must be positive, got {self.cl_temperature}")
+            raise ConfigError("VAGNN needs at least one of use_video_view and use_vlogger_view")
         self.vlogger_sampling = config["vlogger_sampling"]
-        if self.vlogger_sampling not in ("pair", "user"):
-            raise ValueError(f"vlogger_sampling must be 'pair' or 'user', got {self.vlogger_sampling!r}")
         self.n_vloggers = dataset.vlogger_num
 
         self.user_embedding = nn.Embedding(self.n_users, self.embedding_size)
@@ -146,7 +140,7 @@ class VAGNN(GeneralRecommender):
         self.follow_degree = degree
         self.linked_users = torch.nonzero(degree).view(-1)
         if self.use_vlogger_loss and len(self.follow_vloggers) == 0:
-            raise ValueError(
+            raise ConfigError(
                 "the vlogger loss needs user-vlogger links, and the training split has none "
                 "(no .uvl event before the held-out interactions and no user with uvl_min_videos videos of a vlogger)"
             )
@@ -159,10 +153,6 @@ class VAGNN(GeneralRecommender):
     def _build_views(config, dataset):
         """Augmented (video view, vlogger view) biadjacency matrices, built once per training set."""
         source = config["vlogger_view_graph"]
-        if source not in ("explicit", "watched"):
-            raise ValueError(f"vlogger_view_graph must be 'explicit' or 'watched', got {source!r}")
-        if config["edge_weight"] not in ("binary", "count"):
-            raise ValueError(f"edge_weight must be 'binary' or 'count', got {config['edge_weight']!r}")
         direction = config["walk_direction"]
         key = ("vagnn_views", source, config["walk_q1"], config["walk_q2"], direction, config["seed"])
 

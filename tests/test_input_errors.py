@@ -1,0 +1,150 @@
+"""Bad input: one clear line, exit code 1, nothing written; config values checked before loading."""
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from recbole_vagnn import benchmark
+from recbole_vagnn.errors import ConfigError, InputError, run_main
+from tests.conftest import make_config
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def fails(main, argv, capsys):
+    """Run ``main`` through the front door; return its one stderr line after checking exit 1."""
+    with pytest.raises(SystemExit) as exit_:
+        run_main(main, argv)
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
+    return err
+
+
+def test_input_errors_are_one_line_and_debug_shows_the_traceback(capsys, monkeypatch):
+    def main(argv):
+        raise InputError("tiny.inter: line 3:\n  something")
+
+    assert fails(main, [], capsys) == "error: tiny.inter: line 3: something (run with --debug for the traceback)"
+    with pytest.raises(InputError):
+        run_main(main, ["--debug"])
+    monkeypatch.setenv("RECBOLE_VAGNN_DEBUG", "1")
+    with pytest.raises(InputError):
+        run_main(main, [])
+
+
+def test_missing_files_are_input_errors_but_bugs_keep_their_traceback(capsys):
+    def missing(argv):
+        open("no-such.yaml")
+
+    assert "no-such.yaml: No such file or directory" in fails(missing, [], capsys)
+
+    def bug(argv):
+        raise KeyError("internal")
+
+    with pytest.raises(KeyError):
+        run_main(bug, [])
+
+
+@pytest.mark.parametrize(
+    "model, key, value, message",
+    [
+        ("VAGNN", "use_cl", "maybe", "'use_cl' must be True or False, got 'maybe'"),
+        ("VAGNN", "use_vlogger_loss", "no", "'use_vlogger_loss' must be True or False, got 'no'"),
+        ("VAGNN", "use_video_view", 1, "'use_video_view' must be True or False, got 1"),
+        ("VAGNN", "train_batch_size", 0, "'train_batch_size' must be an integer >= 1, got 0"),
+        ("VAGNN", "epochs", 0, "'epochs' must be an integer >= 1, got 0"),
+        ("VAGNN", "epochs", 2.5, "'epochs' must be an integer >= 1, got 2.5"),
+        ("VAGNN", "learning_rate", "abc", "'learning_rate' must be a number > 0, got 'abc'"),
+        ("VAGNN", "learning_rate", -0.1, "'learning_rate' must be a number > 0, got -0.1"),
+        ("VAGNN", "cl_temperature", 0, "'cl_temperature' must be a number > 0, got 0"),
+        ("VAGNN", "vlogger_loss_weight", -1, "'vlogger_loss_weight' must be a number >= 0, got -1"),
+        ("VAGNN", "embedding_size", 0, "'embedding_size' must be an integer >= 1, got 0"),
+        ("VAGNN", "n_layers", 0, "'n_layers' must be an integer >= 1, got 0"),
+        ("VAGNN", "walk_q1", 1.5, "'walk_q1' must be a number in [0, 1], got 1.5"),
+        ("VAGNN", "walk_direction", "sideways", "'walk_direction' must be one of 'paper', 'authors', got 'sideways'"),
+        ("SimGCL", "eps", -0.1, "'eps' must be a number >= 0, got -0.1"),
+        ("SimGCL", "cl_temperature", -1, "'cl_temperature' must be a number > 0, got -1"),
+        ("GTN", "prop_dropout", 2, "'prop_dropout' must be a number in [0, 1], got 2"),
+        ("GTN", "require_pow", "yes", "'require_pow' must be True or False, got 'yes'"),
+        ("LightGCN", "reg_weight", -1e-4, "'reg_weight' must be a number >= 0, got -0.0001"),
+    ],
+)
+def test_bad_config_values_are_refused_before_loading(tiny_root, model, key, value, message):
+    with pytest.raises(ConfigError) as error:
+        make_config(model, "tiny", data_path=tiny_root, **{key: value})
+    assert str(error.value) == f"config {message}"
+
+
+def test_good_values_pass_and_booleans_from_the_command_line_are_parsed(tiny_root, monkeypatch):
+    monkeypatch.setattr("sys.argv", ["run_recbole.py", "--use_cl=False", "--walk_q1=0"])
+    config = make_config("VAGNN", "tiny", data_path=tiny_root)
+    assert config["use_cl"] is False and config["walk_q1"] == 0
+    monkeypatch.setattr("sys.argv", ["run_recbole.py", "--use_cl=off"])
+    with pytest.raises(ConfigError, match="'use_cl' must be True or False, got 'off'"):
+        make_config("VAGNN", "tiny", data_path=tiny_root)
+
+
+def test_an_unknown_key_is_warned_about_with_the_closest_known_key(tiny_root, caplog):
+    with caplog.at_level(logging.WARNING, logger="recbole_vagnn"):
+        make_config("VAGNN", "tiny", data_path=tiny_root, learning_rte=0.01, cl_weight=0.1)
+    assert "unknown config key 'learning_rte' is ignored; did you mean 'learning_rate'?" in caplog.text
+    assert "cl_weight" not in caplog.text
+
+
+def test_an_unknown_model_lists_the_models(tiny_root):
+    with pytest.raises(ConfigError) as error:
+        make_config("LightGNC", "tiny", data_path=tiny_root)
+    message = str(error.value)
+    assert message.startswith("unknown model 'LightGNC' (did you mean LightGCN")
+    assert all(name in message for name in ("VAGNN", "SimGCL", "GTN", "NGCF", "SGL", "BPR"))
+
+
+def test_a_missing_dataset_names_the_folder_and_how_to_make_one(tmp_path):
+    with pytest.raises(ConfigError) as error:
+        make_config("VAGNN", "mine", data_path=tmp_path)
+    assert f"dataset 'mine' not found: no folder {tmp_path / 'mine'}" in str(error.value)
+    assert "dataset_converters.wechat" in str(error.value) and "recbole_vagnn.synthetic" in str(error.value)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("epochs: [1\n", "bad YAML"),
+    ("- epochs\n- 2\n", "a config file must hold 'key: value' lines, got a list"),
+])
+def test_a_bad_config_file_is_one_line(tiny_root, tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(Exception) as error:
+        from recbole_vagnn.config import Config
+
+        Config(model="VAGNN", dataset="tiny", config_file_list=[str(path)], config_dict={"data_path": str(tiny_root)})
+    from recbole_vagnn.errors import describe
+
+    assert message in describe(error.value)
+
+
+def test_run_recbole_reports_a_bad_value_in_one_line_and_writes_nothing(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(REPO / "run_recbole.py"), "--model=VAGNN", "--train_batch_size=0"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "error: config 'train_batch_size' must be an integer >= 1, got 0 (run with --debug for the traceback)"
+    )
+    assert list(tmp_path.iterdir()) == []  # no log/, no saved/
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--seeds", "0"], "--seeds must be at least 1, got 0"),
+    (["--models", " , "], "--models names no model"),
+    (["--models", "VAGNN,VAGNN-Z"], "--models: 'VAGNN-Z' is no model label"),
+    (["--models", "VAGNN", "--epochs", "0"], "config 'epochs' must be an integer >= 1, got 0"),
+])
+def test_benchmark_refuses_bad_arguments_before_writing(tmp_path, capsys, argv, message):
+    out = tmp_path / "out"
+    assert message in fails(benchmark.main, [*argv, "--out", str(out)], capsys)
+    assert not out.exists()
