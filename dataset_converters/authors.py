@@ -36,12 +36,14 @@ def read_lists(path):
         raise ConversionError(f"{path}: the file is empty")
     users = tokens.str[0]
     values = tokens.str[1:].explode().dropna()
-    frame = pd.DataFrame({"user": users.loc[values.index].to_numpy(), "value": values.to_numpy()})
-    for column in frame:
-        numeric = pd.to_numeric(frame[column], errors="coerce")
-        if numeric.isna().any():
-            raise ConversionError(f"{path}: non-numeric id {frame[column][numeric.isna()].iloc[0]!r}")
-        frame[column] = numeric.astype(np.int64)
+    frame = pd.DataFrame({"line": values.index, "user": users.loc[values.index].to_numpy(), "value": values.to_numpy()})
+    for column in ("user", "value"):
+        valid = frame[column].str.fullmatch(r"\d{1,18}")
+        if not valid.all():
+            row = frame[~valid].iloc[0]
+            raise ConversionError(f"{path}: line {row['line'] + 1} has {row[column]!r}, which is not an integer id")
+        frame[column] = frame[column].astype(np.int64)
+    frame = frame.drop(columns="line")
     frame["position"] = frame.groupby("user").cumcount()
     return frame
 

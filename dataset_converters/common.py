@@ -20,6 +20,7 @@ The paper's preprocessing (Sec. 5.1), applied by :func:`apply_paper_filters`:
 """
 
 import argparse
+import gzip
 import logging
 import sys
 from dataclasses import dataclass, fields
@@ -66,28 +67,86 @@ def thresholds_from_args(args):
     return Thresholds(**{field.name: getattr(args, field.name) for field in fields(Thresholds)})
 
 
-def read_checked_csv(path, columns, numeric=(), chunksize=1_000_000, sep=","):
+def raw_file(folder, name):
+    """``folder/name``, or ``folder/name.gz`` when only the gzip-compressed file is there."""
+    path = Path(folder) / name
+    packed = path.with_name(f"{name}.gz")
+    return packed if not path.exists() and packed.exists() else path
+
+
+def _last_line(path):
+    """The last non-empty line of a plain or gzip file (bytes, without its line end)."""
+    tail = b""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                tail = (tail + block)[-(1 << 16):]
+    else:
+        with open(path, "rb") as handle:
+            handle.seek(max(path.stat().st_size - (1 << 16), 0))
+            tail = handle.read()
+    lines = tail.rstrip(b"\r\n").rsplit(b"\n", 1)
+    return lines[-1].rstrip(b"\r")
+
+
+def _integer_ids(values, path, column, first_line):
+    """``values`` (strings) as int64; an empty, fractional or overflowing id is a :class:`ConversionError`."""
+    text = values.fillna("").str.strip()
+    valid = text.str.fullmatch(r"[+-]?\d{1,18}")
+    long = ~valid & text.str.fullmatch(r"[+-]?\d+")
+    if long.any():  # 19+ digits: exact check against the int64 range
+        valid |= long & text.map(lambda v: -(2**63) <= int(v) < 2**63 if v.lstrip("+-").isdigit() else False)
+    if not valid.all():
+        row = int(np.flatnonzero(~valid.to_numpy())[0])
+        value = text.iloc[row]
+        problem = "is empty" if value == "" else f"has {value!r}, which is not an integer id that fits 64 bits"
+        raise ConversionError(f"{path}: column '{column}' {problem} at line {first_line + row}")
+    return text.astype(np.int64)
+
+
+def read_checked_csv(path, columns, numeric=(), ids=(), chunksize=1_000_000, sep=","):
     """Yield DataFrame chunks of ``columns`` from ``path``, with a progress bar over the file's bytes.
 
-    Raises :class:`ConversionError` for a missing or empty file, missing columns, or a
-    non-numeric value in one of ``numeric`` (naming the column and the first bad line).
+    ``path`` may be gzip-compressed (``.gz``). Columns in ``ids`` become int64; those in
+    ``numeric`` become floats (empty: NaN). Raises :class:`ConversionError` naming the file (and
+    line) for: a missing or empty file, missing columns, a row with more fields than the header,
+    a last row with fewer (a cut-off file), a non-numeric value in ``numeric``, an empty,
+    fractional or overflowing id in ``ids``.
     """
     path = Path(path)
     if not path.is_file():
         raise ConversionError(f"{path}: file not found")
     if path.stat().st_size == 0:
         raise ConversionError(f"{path}: the file is empty")
-    header = pd.read_csv(path, nrows=0, sep=sep).columns
+    try:
+        header = pd.read_csv(path, nrows=0, sep=sep).columns
+    except pd.errors.EmptyDataError:
+        raise ConversionError(f"{path}: the file is empty") from None
     missing = [c for c in columns if c not in header]
     if missing:
         raise ConversionError(f"{path}: missing column(s) {missing}; found {list(header)}")
+    last_fields = len(_last_line(path).split(sep.encode()))
+    if last_fields < len(header):
+        raise ConversionError(
+            f"{path}: the last line has {last_fields} of the header's {len(header)} fields; the file looks cut off"
+        )
     first_line = 2  # line 1 is the header
     empty = True
-    with open(path, "rb") as handle, tqdm(
+    with open(path, "rb") as raw, tqdm(
         total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, file=sys.stderr,
         disable=None, leave=False,
     ) as bar:
-        for chunk in pd.read_csv(handle, usecols=list(columns), dtype=str, chunksize=chunksize, sep=sep):
+        stream = gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw
+        chunks = pd.read_csv(stream, usecols=list(columns), dtype=str, chunksize=chunksize, sep=sep)
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                break
+            except pd.errors.ParserError as error:
+                raise ConversionError(f"{path}: {' '.join(str(error).split())}") from None
+            for column in ids:
+                chunk[column] = _integer_ids(chunk[column], path, column, first_line)
             for column in numeric:
                 values = pd.to_numeric(chunk[column], errors="coerce")
                 bad = values.isna() & chunk[column].notna()
@@ -100,7 +159,7 @@ def read_checked_csv(path, columns, numeric=(), chunksize=1_000_000, sep=","):
                 chunk[column] = values
             first_line += len(chunk)
             empty = empty and chunk.empty
-            bar.update(handle.tell() - bar.n)
+            bar.update(raw.tell() - bar.n)
             yield chunk
     if empty:
         raise ConversionError(f"{path}: the file has a header but no rows")
@@ -243,7 +302,7 @@ def filter_and_finish(args, positives, explicit_links):
 
 
 __all__ = [
-    "ConversionError", "Thresholds", "add_threshold_flags", "thresholds_from_args", "read_checked_csv",
+    "ConversionError", "Thresholds", "raw_file", "add_threshold_flags", "thresholds_from_args", "read_checked_csv",
     "drop_duplicates_logged", "apply_paper_filters", "paper_user_vlogger_pairs", "statistics", "format_statistics", "finish",
     "run_cli", "base_parser", "filter_and_finish",
 ]

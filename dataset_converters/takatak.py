@@ -14,7 +14,8 @@ user-video view, with this schema (header names are fixed, extra columns are ign
 | like, comment, share, favorite | 0/1 | explicit feedback on the video                  |
 | follow, homepage  | 0/1         | the viewer followed / opened the vlogger's homepage   |
 
-``python -m dataset_converters.takatak EVENTS_CSV OUT_DIR [--name takatak] [flags]``
+``python -m dataset_converters.takatak EVENTS_CSV OUT_DIR [--name takatak] [flags]`` (the CSV may be
+gzip-compressed, ``.csv.gz``)
 
 - Positive user-video interaction (paper Sec. 5.1): explicit feedback, or completion rate >
   ``--min-completion`` (1.8), or watch time > ``--min-watch-seconds`` (15).

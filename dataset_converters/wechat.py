@@ -3,7 +3,8 @@
 ``python -m dataset_converters.wechat RAW_DIR OUT_DIR [--name wechat] [flags]`` reads
 ``RAW_DIR/user_action.csv`` (userid, feedid, date_, device, read_comment, comment, like, play,
 stay, click_avatar, forward, follow, favorite; play and stay in milliseconds) in chunks, and
-``RAW_DIR/feed_info.csv`` (feedid, authorid, videoplayseconds, ...).
+``RAW_DIR/feed_info.csv`` (feedid, authorid, videoplayseconds, ...); either file may be gzip
+compressed (``.csv.gz``). ``userid`` and ``feedid`` must be integers that fit 64 bits.
 
 - Positive user-video interaction (paper Sec. 5.1): any explicit feedback (read_comment, comment,
   like, forward, favorite) or a watch loop play / (1000 x videoplayseconds) > ``--min-loop`` (1.5) or
@@ -27,16 +28,18 @@ import numpy as np
 import pandas as pd
 
 from dataset_converters.common import (
-    ConversionError, base_parser, drop_duplicates_logged, filter_and_finish, logger, read_checked_csv, run_cli,
+    ConversionError, base_parser, drop_duplicates_logged, filter_and_finish, logger, raw_file, read_checked_csv, run_cli,
 )
 
 EXPLICIT_FEEDBACK = ["read_comment", "comment", "like", "forward", "favorite"]
 EXPLICIT_VLOGGER = ["follow", "click_avatar"]
-ACTION_COLUMNS = ["userid", "feedid", "date_", "play"] + EXPLICIT_FEEDBACK + EXPLICIT_VLOGGER
+ID_COLUMNS = ["userid", "feedid"]
+NUMERIC_COLUMNS = ["date_", "play"] + EXPLICIT_FEEDBACK + EXPLICIT_VLOGGER
+ACTION_COLUMNS = ID_COLUMNS + NUMERIC_COLUMNS
 
 
 def read_feeds(path):
-    feeds = pd.concat(read_checked_csv(path, ["feedid", "authorid", "videoplayseconds"], numeric=["feedid"]))
+    feeds = pd.concat(read_checked_csv(path, ["feedid", "authorid", "videoplayseconds"], ids=["feedid"]))
     no_author = feeds["authorid"].isna()
     if no_author.any():
         logger.warning("%s: %d video(s) without an author are dropped", path, int(no_author.sum()))
@@ -51,7 +54,7 @@ def read_feeds(path):
 def read_actions(path, feeds, min_loop, min_watch_seconds):
     """Positive interactions and explicit user-vlogger events, one chunk of the action log at a time."""
     positives, links, unknown, offset = [], [], 0, 0
-    for chunk in read_checked_csv(path, ACTION_COLUMNS, numeric=ACTION_COLUMNS):
+    for chunk in read_checked_csv(path, ACTION_COLUMNS, ids=ID_COLUMNS, numeric=NUMERIC_COLUMNS):
         rows = np.arange(offset, offset + len(chunk))
         offset += len(chunk)
         known = chunk["feedid"].isin(feeds.index).to_numpy()
@@ -85,8 +88,8 @@ def main(argv=None):
     parser.add_argument("--min-loop", type=float, default=1.5, help="watch loops above this are positive (1.5)")
     parser.add_argument("--min-watch-seconds", type=float, default=60.0, help="watch seconds above this are positive (60)")
     args = parser.parse_args(argv)
-    feeds = read_feeds(f"{args.raw}/feed_info.csv")
-    positives, links = read_actions(f"{args.raw}/user_action.csv", feeds, args.min_loop, args.min_watch_seconds)
+    feeds = read_feeds(raw_file(args.raw, "feed_info.csv"))
+    positives, links = read_actions(raw_file(args.raw, "user_action.csv"), feeds, args.min_loop, args.min_watch_seconds)
     return filter_and_finish(args, positives, links)
 
 

@@ -175,6 +175,107 @@ def test_wechat_bad_input_stops_cleanly_and_writes_nothing(tmp_path, damage, mes
     assert not list(tmp_path.glob(".out-*"))
 
 
+def _replace_line(path, line, text):
+    lines = path.read_text().splitlines()
+    lines[line - 1] = text
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("userid, message", [
+    ("1.5", "column 'userid' has '1.5', which is not an integer id that fits 64 bits at line 3"),
+    ("", "column 'userid' is empty at line 3"),
+    ("99999999999999999999", "has '99999999999999999999', which is not an integer id that fits 64 bits at line 3"),
+])
+def test_wechat_ids_must_be_integers_that_fit(tmp_path, userid, message):
+    raw = write_wechat(tmp_path / "raw", [action(1, 10, like=1), action(2, 10, like=1)], [(10, "a1", 10, 0)])
+    row = (raw / "user_action.csv").read_text().splitlines()[2]
+    _replace_line(raw / "user_action.csv", 3, userid + row[row.index(","):])
+    with pytest.raises(ConversionError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        wechat.main([str(raw), str(tmp_path / "out"), *LOOSE])
+    assert not (tmp_path / "out" / "wechat").exists()
+
+
+def test_wechat_a_cut_off_last_row_is_an_error(tmp_path):
+    raw = write_wechat(tmp_path / "raw", [action(1, 10, like=1), action(2, 10, like=1)], [(10, "a1", 10, 0)])
+    text = (raw / "user_action.csv").read_text().rstrip("\n")
+    (raw / "user_action.csv").write_text(text[: text.rindex(",", 0, text.rindex(","))])  # lose 2 fields
+    with pytest.raises(ConversionError, match=f"last line has {len(ACTION_COLUMNS) - 2} of the header's"):
+        wechat.main([str(raw), str(tmp_path / "out"), *LOOSE])
+
+
+def test_wechat_reads_gzip_files(tmp_path):
+    import gzip
+
+    actions = [action(1, 10, like=1), action(1, 11, play=70_000, follow=1), action(2, 11, like=1)]
+    plain = write_wechat(tmp_path / "plain", actions, [(10, "a1", 10, 0), (11, "a1", 10, 0)])
+    packed = tmp_path / "packed"
+    packed.mkdir()
+    for name in ("user_action.csv", "feed_info.csv"):
+        (packed / f"{name}.gz").write_bytes(gzip.compress((plain / name).read_bytes()))
+    wechat.main([str(plain), str(tmp_path / "a"), *LOOSE])
+    wechat.main([str(packed), str(tmp_path / "b"), *LOOSE])
+    for suffix in ("inter", "item", "uvl"):
+        a, b = (tmp_path / out / "wechat" / f"wechat.{suffix}" for out in ("a", "b"))
+        assert a.read_bytes() == b.read_bytes() and len(a.read_text().splitlines()) > 1
+
+
+def test_a_failed_conversion_leaves_the_previous_dataset_whole(tmp_path, monkeypatch):
+    from recbole_vagnn.data import atomic
+
+    raw = write_wechat(tmp_path / "raw", [action(1, 10, like=1, follow=1)], [(10, "a1", 10, 0)])
+    wechat.main([str(raw), str(tmp_path / "out"), *LOOSE])
+    folder = tmp_path / "out" / "wechat"
+    (folder / "wechat.user").write_text("user_id:token\n1\n")  # another file of the dataset: kept
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    write_wechat(raw, [action(1, 10, like=1), action(2, 10, like=1)], [(10, "a1", 10, 0)])
+    real_write = atomic._write
+
+    def fail_on_uvl(df, columns, path):
+        if path.suffix == ".uvl":
+            raise OSError(28, "No space left on device", str(path))
+        real_write(df, columns, path)
+
+    monkeypatch.setattr(atomic, "_write", fail_on_uvl)
+    with pytest.raises(OSError):
+        wechat.main([str(raw), str(tmp_path / "out"), *LOOSE])
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["wechat"]  # no staging folder left
+    monkeypatch.setattr(atomic, "_write", real_write)
+    wechat.main([str(raw), str(tmp_path / "out"), *LOOSE])
+    assert len(read_out(tmp_path / "out", "wechat")["inter"]) == 2
+    assert (folder / "wechat.user").read_text() == "user_id:token\n1\n"
+
+
+def test_leftovers_of_a_killed_conversion_are_cleaned_up_or_restored(tmp_path):
+    raw = write_wechat(tmp_path / "raw", [action(1, 10, like=1)], [(10, "a1", 10, 0)])
+    out = tmp_path / "out"
+    (out / ".wechat.staging-dead").mkdir(parents=True)  # killed while writing
+    (out / ".wechat.staging-dead" / "wechat.inter").write_text("half")
+    (out / ".wechat.old-dead").mkdir()  # killed between the two renames: the old dataset is whole
+    (out / ".wechat.old-dead" / "wechat.inter").write_text("old")
+    from recbole_vagnn.data.atomic import _clean_up_after_killed_runs
+
+    _clean_up_after_killed_runs(out / "wechat")
+    assert sorted(p.name for p in out.iterdir()) == ["wechat"]
+    assert (out / "wechat" / "wechat.inter").read_text() == "old"
+    (out / ".wechat.staging-dead").mkdir()
+    wechat.main([str(raw), str(out), *LOOSE])
+    assert sorted(p.name for p in out.iterdir()) == ["wechat"]
+    assert len(read_out(out, "wechat")["inter"]) == 1
+
+
+def test_a_folder_holding_other_files_is_not_replaced(tmp_path):
+    from recbole_vagnn.data.atomic import write_tripartite
+    from recbole_vagnn.errors import InputError
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    empty = pd.DataFrame(columns=["user_id", "item_id", "timestamp"])
+    with pytest.raises(InputError, match="holds notes.txt, which are not files of dataset 'demo'"):
+        write_tripartite(tmp_path / "mine", "demo", empty, pd.DataFrame(columns=["item_id", "vlogger_id"]), empty)
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+
+
 def test_wechat_command_line_reports_errors_without_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "dataset_converters.wechat", str(tmp_path / "none"), str(tmp_path / "out")],
                           capture_output=True, text=True)
@@ -263,6 +364,9 @@ def test_authors_layout_errors(tmp_path):
     write_release(tmp_path / "b", {**RELEASE, "user_video_data.txt": "0 0 1 9\n"})
     with pytest.raises(ConversionError, match="outside 0..5"):
         authors.main([str(tmp_path / "b"), str(tmp_path / "out")])
+    write_release(tmp_path / "d", {**RELEASE, "user_video_data.txt": "0 0 1\n1 2 1.5 3\n"})
+    with pytest.raises(ConversionError, match="user_video_data.txt: line 2 has '1.5', which is not an integer id"):
+        authors.main([str(tmp_path / "d"), str(tmp_path / "out")])
     write_release(tmp_path / "c", {k: v for k, v in RELEASE.items() if k != "data_size.txt"})
     with pytest.raises(ConversionError, match="data_size.txt: file not found"):
         authors.main([str(tmp_path / "c"), str(tmp_path / "out")])
