@@ -22,13 +22,13 @@ authors' vlogger view) and ``VAGNN-uvl-paper`` (``uvl_rule: paper``, the leaky r
 """
 
 import argparse
-import hashlib
 import json
 import os
 import statistics
 import tempfile
 from pathlib import Path
 
+from recbole_vagnn.checkpoint import data_digest
 from recbole_vagnn.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
 from recbole_vagnn.errors import ConfigError, run_main
@@ -77,17 +77,6 @@ NOT_IDENTITY = {
     "checkpoint_dir", "data_path", "show_progress", "state", "log_wandb", "wandb_project", "worker",
     "local_rank", "nproc", "world_size", "offset", "ip", "port",
 }
-
-
-def data_digest(folder, dataset):
-    """SHA-256 over the names and bytes of the dataset's atomic files."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(folder).glob(f"{dataset}.*")):
-        digest.update(path.name.encode())
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 def run_identity(label, seed, dataset, base_config, config_files):
