@@ -40,8 +40,10 @@ COLUMNS = ["user_id", "video_id", "vlogger_id"] + NUMERIC
 def read_events(path, min_completion, min_watch_seconds):
     positives, links, publishers = [], [], []
     for chunk in read_checked_csv(path, COLUMNS, numeric=NUMERIC):
-        if chunk[["user_id", "video_id", "vlogger_id"]].isna().any(axis=None):
-            raise ConversionError(f"{path}: rows with an empty user_id, video_id or vlogger_id")
+        empty = chunk[["user_id", "video_id", "vlogger_id"]].isna().any(axis=1)
+        if empty.any():
+            line = int(chunk.index[empty.to_numpy()][0]) + 2  # chunks keep the file's row numbers
+            raise ConversionError(f"{path}: an empty user_id, video_id or vlogger_id at line {line}")
         frame = chunk.rename(columns={"video_id": "item_id"})
         explicit = (frame[EXPLICIT_FEEDBACK].fillna(0) > 0).any(axis=1)
         positive = explicit | (frame["completion_rate"].fillna(0) > min_completion) | (

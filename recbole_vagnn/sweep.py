@@ -23,7 +23,8 @@ import os
 from pathlib import Path
 
 from recbole_vagnn.cli import add_experiment_arguments, parse_experiment_arguments
-from recbole_vagnn.errors import run_main
+from recbole_vagnn.config_checks import check_values
+from recbole_vagnn.errors import ConfigError, run_main
 
 PARAMS = {"lambda1": "vlogger_loss_weight", "lambda2": "cl_weight", "tau": "cl_temperature"}
 PAPER_GRIDS = {  # Sec. 5.1: {0.01, 0.05, ..., 5, 10}, {0.0001, 0.0005, ..., 1, 5}, {0.01, 0.05, ..., 1, 5}
@@ -110,6 +111,19 @@ def write_outputs(param, points, dataset, out_dir):
     print(f"wrote {out_dir / f'sweep-{param}'}.csv, .png")
 
 
+def parse_grid(text, param):
+    """``--grid`` values as floats, each checked as a value of ``param``'s config key."""
+    try:
+        grid = [float(value) for value in text.split(",") if value.strip()]
+    except ValueError:
+        raise ConfigError(f"--grid: {text!r} is not a comma-separated list of numbers") from None
+    if not grid:
+        raise ConfigError("--grid names no value")
+    for value in grid:
+        check_values({PARAMS[param]: value})
+    return grid
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_experiment_arguments(parser)
@@ -121,9 +135,9 @@ def main(argv=None):
     params = [p.strip() for p in args.params.split(",") if p.strip()]
     unknown = [p for p in params if p not in PARAMS]
     if unknown:
-        parser.error(f"unknown parameter(s) {unknown}; choose from {list(PARAMS)}")
-    for param in params:
-        grid = [float(v) for v in args.grid.split(",")] if args.grid else PAPER_GRIDS[param]
+        raise ConfigError(f"--params: unknown parameter(s) {unknown}; choose from {list(PARAMS)}")
+    grids = {param: parse_grid(args.grid, param) if args.grid else PAPER_GRIDS[param] for param in params}
+    for param, grid in grids.items():
         sweep(param, grid, args.dataset, args.out, args.ray_address, args.cpus_per_trial, base_config, args.config_files)
 
 

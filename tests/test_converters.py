@@ -313,6 +313,13 @@ def test_takatak_rules_and_schema(tmp_path):
         ("u2", "p1", 5.0)]  # the homepage visit, at its view's time
 
 
+def test_takatak_an_empty_id_is_an_error_naming_its_line(tmp_path):
+    path = tmp_path / "events.csv"
+    pd.DataFrame([event("u1", "v1", "p1", 1, like=1), event("u2", None, "p1", 2, like=1)]).to_csv(path, index=False)
+    with pytest.raises(ConversionError, match="events.csv: an empty user_id, video_id or vlogger_id at line 3"):
+        takatak.main([str(path), str(tmp_path / "out"), *LOOSE])
+
+
 def test_takatak_video_with_two_vloggers_is_an_error(tmp_path):
     path = tmp_path / "events.csv"
     pd.DataFrame([event("u1", "v1", "p1", 1, like=1), event("u2", "v1", "p2", 2, like=1)]).to_csv(path, index=False)

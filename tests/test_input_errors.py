@@ -148,3 +148,26 @@ def test_benchmark_refuses_bad_arguments_before_writing(tmp_path, capsys, argv, 
     out = tmp_path / "out"
     assert message in fails(benchmark.main, [*argv, "--out", str(out)], capsys)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--params", "lambda9"], "--params: unknown parameter(s) ['lambda9']"),
+    (["--params", "tau", "--grid", "0.1,x"], "--grid: '0.1,x' is not a comma-separated list of numbers"),
+    (["--params", "tau", "--grid", "0.5,0"], "config 'cl_temperature' must be a number > 0, got 0.0"),
+])
+def test_sweep_refuses_bad_arguments_before_starting_ray(tmp_path, capsys, argv, message):
+    from recbole_vagnn import sweep
+
+    assert message in fails(sweep.main, [*argv, "--out", str(tmp_path / "out")], capsys)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--users", "0"], "users must be positive"),
+    (["--vlogger-share", "1.5"], "vlogger_share and topic_fidelity must lie in [0, 1]"),
+])
+def test_synthetic_refuses_bad_sizes_and_writes_nothing(tmp_path, capsys, argv, message):
+    from recbole_vagnn import synthetic
+
+    assert message in fails(synthetic.main, [str(tmp_path / "out"), *argv], capsys)
+    assert not (tmp_path / "out").exists()
