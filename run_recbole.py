@@ -7,7 +7,6 @@ RecBole's usual command-line config (e.g. ``--epochs=50 --learning_rate=0.001``)
 """
 
 import argparse
-import warnings
 
 from recbole_vagnn.config import DEFAULT_DATASET
 from recbole_vagnn.errors import run_main
@@ -24,7 +23,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    # RecBole 1.2.1's own deprecation notices (pandas chained assignment, torch.cuda.amp): not
-    # actionable for users of this command, so kept off its console.
-    warnings.filterwarnings("ignore", category=FutureWarning, module=r"recbole\.")
     run_main(main)

@@ -6,10 +6,15 @@ Every front door (``run_recbole.py``, ``python -m recbole_vagnn.benchmark`` / ``
 ``error: ...`` on stderr and exit code 1. ``--debug`` on the command line, or the environment
 variable ``RECBOLE_VAGNN_DEBUG=1``, shows the full traceback instead. Anything else is a bug and
 keeps its traceback.
+
+Warning policy, the same in every command: RecBole 1.2.1's own deprecation notices (pandas
+chained assignment, ``torch.sparse.FloatTensor``, ``torch.cuda.amp``) are not actionable for a
+user of these commands and are hidden; every other warning is shown.
 """
 
 import os
 import sys
+import warnings
 
 import yaml
 
@@ -46,12 +51,19 @@ def describe(error):
     return None
 
 
+def hide_recbole_deprecations():
+    """Hide the deprecation notices RecBole's own code triggers (module docstring)."""
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"recbole\.")
+
+
 def run_main(main, argv=None):
     """Call ``main(argv)``; report input errors as one line and exit 1 (module docstring)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = DEBUG_FLAG in argv or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
     argv = [arg for arg in argv if arg != DEBUG_FLAG]
     sys.argv = sys.argv[:1] + argv
+    hide_recbole_deprecations()
     try:
         return main(argv)
     except KeyboardInterrupt:

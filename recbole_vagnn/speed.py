@@ -17,7 +17,6 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import torch
@@ -90,7 +89,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     torch.set_num_threads(args.threads)
-    warnings.simplefilter("ignore")
     models = ["LightGCN", "VAGNN"]
     stages = [("embedded vagnn-demo", DEFAULT_DATASET, None, {}), ("generated 10x", "vagnn-10x", None, dict(users=4000, vloggers=600))]
     if args.wechat_scale:

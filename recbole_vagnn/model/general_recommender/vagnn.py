@@ -147,6 +147,7 @@ class VAGNN(GeneralRecommender):
 
         self.restore_user_e = None
         self.restore_item_e = None
+        self._views_for_inference = None
         self.other_parameter_name = ["restore_user_e", "restore_item_e"]
 
     @staticmethod
@@ -305,10 +306,39 @@ class VAGNN(GeneralRecommender):
             self.restore_user_e, self.restore_item_e = users, items
         return users, items
 
+    @torch.no_grad()
+    def score_parts(self, users, items):
+        """Eq. 16 split by the gate for aligned (user, video) id pairs: ``(w, w e_u.e_v, (1 - w) e_u.e_p)``.
+
+        The two parts sum to the ranking score. Variant (E) (``use_vlogger_score: False``) has no
+        gate: w is 1 and the vlogger part 0.
+        """
+        all_users, videos, vloggers = self._inference_views()
+        e_u, e_v, e_p = all_users[users], videos[items], vloggers[self.item2vlogger[items]]
+        video_score, vlogger_score = (e_u * e_v).sum(dim=-1), (e_u * e_p).sum(dim=-1)
+        w = self._gate(e_v, e_p) if self.use_vlogger_score else torch.ones_like(video_score)
+        return w, w * video_score, (1 - w) * vlogger_score
+
+    @torch.no_grad()
+    def vlogger_scores(self, users):
+        """The learned user-vlogger preference e_u.e_p of Eq. 19 (the vlogger BPR's score), users x vloggers."""
+        all_users, _, vloggers = self._inference_views()
+        return all_users[users] @ vloggers.T
+
+    def _inference_views(self):
+        """The concatenated (users, videos, vloggers) embeddings, computed once while in eval mode."""
+        if self.training or self._views_for_inference is None:
+            views = self._concat_views(self.forward())
+            if self.training:
+                return views
+            self._views_for_inference = views
+        return self._views_for_inference
+
     def train(self, mode=True):
         """Switching back to training drops the embeddings cached for evaluation."""
         if mode:
             self.restore_user_e = self.restore_item_e = None
+            self._views_for_inference = None
         return super().train(mode)
 
     def predict(self, interaction):
