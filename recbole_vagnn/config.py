@@ -14,13 +14,13 @@ import yaml
 from recbole.config import Config as RecBoleConfig
 
 from recbole_vagnn.config_checks import check_config
+from recbole_vagnn.data.dataset import USER_VLOGGER_SUFFIX
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.utils import get_model
 
 PROPERTIES_DIR = Path(__file__).resolve().parent.parent / "properties"
 EMBEDDED_DATA_DIR = Path(__file__).resolve().parent / "dataset_example"
 DEFAULT_DATASET = "vagnn-demo"
-USER_VLOGGER_SUFFIX = "uvl"
 
 
 def dataset_dir(data_path, dataset):
@@ -84,7 +84,7 @@ class Config(RecBoleConfig):
             raise ConfigError(
                 f"dataset '{dataset}' not found: no folder {folder.resolve()}. Convert raw data with "
                 f"'python -m dataset_converters.wechat RAW {folder.parent}' (or .takatak / .authors), or generate "
-                f"one with 'python -m recbole_vagnn.synthetic {folder} --name {dataset}', and pass --data_path "
+                f"one with 'python -m recbole_vagnn.experiments.synthetic {folder} --name {dataset}', and pass --data_path "
                 "if it lies elsewhere"
             )
         if "data_path" not in self.external_config_dict:

@@ -1,6 +1,6 @@
 """Errors about the user's input, and the one-line reporting every command line of this package uses.
 
-Every front door (``run_recbole.py``, ``python -m recbole_vagnn.benchmark`` / ``.sweep`` /
+Every front door (``run_recbole.py``, ``python -m recbole_vagnn.experiments.benchmark`` / ``.sweep`` /
 ``.speed`` / ``.synthetic`` and the dataset converters) runs its ``main`` through
 :func:`run_main`: an :class:`InputError`, a missing or unreadable file or bad YAML ends in one line
 ``error: ...`` on stderr and exit code 1. ``--debug`` on the command line, or the environment

@@ -1,17 +1,12 @@
-"""Model and trainer look-up: this package first, RecBole second."""
+"""Model and trainer look-up (as ``recbole.utils``): this package first, RecBole second."""
 
 import difflib
 import importlib
 import re
-import time
 from pathlib import Path
 
-import torch
-from recbole.utils import get_trainer as recbole_get_trainer
-
-from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpoint
-from recbole_vagnn.errors import CheckpointError, ConfigError
-
+from recbole_vagnn.errors import ConfigError
+from recbole_vagnn.trainer import get_trainer  # noqa: F401 - RecBole keeps get_trainer beside get_model
 
 RECBOLE_MODEL_PACKAGES = (
     "general_recommender", "context_aware_recommender", "sequential_recommender",
@@ -58,75 +53,3 @@ def get_model(model_name):
         return getattr(importlib.import_module(recbole_models[model_name]), model_name)
     except ModuleNotFoundError as error:
         raise ConfigError(f"model '{model_name}' needs the package '{error.name}', which is not installed") from error
-
-
-class PluginTrainerMixin:
-    """Trainer additions: seconds per training epoch, and checkpoints without pickled objects.
-
-    ``epoch_seconds`` lists the wall-clock seconds of every training epoch (evaluation excluded).
-    Checkpoints hold tensors and plain values only (:mod:`recbole_vagnn.checkpoint`), so they
-    load with ``torch.load(weights_only=True)``; evaluating or resuming loads them that way.
-    Importing RecBole or this package changes nothing globally.
-    """
-
-    def __init__(self, config, model):
-        super().__init__(config, model)
-        self.epoch_seconds = []
-        self._data_sha256 = None
-
-    def _train_epoch(self, *args, **kwargs):
-        start = time.perf_counter()
-        loss = super()._train_epoch(*args, **kwargs)
-        self.epoch_seconds.append(time.perf_counter() - start)
-        return loss
-
-    def _save_checkpoint(self, epoch, verbose=True, **kwargs):
-        if not self.config["single_spec"] and self.config["local_rank"] != 0:
-            return
-        if self._data_sha256 is None:
-            self._data_sha256 = data_digest(self.config["data_path"], self.config["dataset"])
-        state = checkpoint_state(
-            self.config, self.model, self.optimizer, self._data_sha256,
-            epoch=epoch, cur_step=self.cur_step, best_valid_score=self.best_valid_score,
-        )
-        saved_model_file = kwargs.pop("saved_model_file", self.saved_model_file)
-        torch.save(state, saved_model_file)
-        if verbose:
-            self.logger.info(f"Saving current: {saved_model_file}")
-
-    def resume_checkpoint(self, resume_file):
-        checkpoint = load_checkpoint(resume_file, map_location=self.device)
-        self.saved_model_file = str(resume_file)
-        self.start_epoch = checkpoint["epoch"] + 1
-        self.cur_step = checkpoint["cur_step"]
-        self.best_valid_score = checkpoint["best_valid_score"]
-        if checkpoint["config"]["model"].lower() != self.config["model"].lower():
-            raise CheckpointError(
-                f"{resume_file}: a {checkpoint['config']['model']} checkpoint cannot resume {self.config['model']}"
-            )
-        self.model.load_state_dict(checkpoint["state_dict"])
-        self.model.load_other_parameter(checkpoint.get("other_parameter"))
-        self.optimizer.load_state_dict(checkpoint["optimizer"])
-        self.logger.info(f"Checkpoint loaded. Resume training from epoch {self.start_epoch}")
-
-    def evaluate(self, eval_data, load_best_model=True, model_file=None, show_progress=False):
-        if eval_data and load_best_model:
-            checkpoint_file = model_file or self.saved_model_file
-            checkpoint = load_checkpoint(checkpoint_file, map_location=self.device)
-            self.model.load_state_dict(checkpoint["state_dict"])
-            self.model.load_other_parameter(checkpoint.get("other_parameter"))
-            self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
-        return super().evaluate(
-            eval_data, load_best_model=False, model_file=model_file, show_progress=show_progress
-        )
-
-
-_TRAINER_CACHE = {}
-
-
-def get_trainer(model_type, model_name):
-    """Return RecBole's trainer for the model with :class:`PluginTrainerMixin` mixed in."""
-    base = recbole_get_trainer(model_type, model_name)
-    if base not in _TRAINER_CACHE:
-        _TRAINER_CACHE[base] = type(base.__name__, (PluginTrainerMixin, base), {})
-    return _TRAINER_CACHE[base]

@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 import recbole_vagnn.quick_start as quick_start
-from recbole_vagnn import benchmark
+from recbole_vagnn.experiments import benchmark
 from recbole_vagnn.config import EMBEDDED_DATA_DIR
-from recbole_vagnn.sweep import sweep
+from recbole_vagnn.experiments.sweep import sweep
 
 
 def test_benchmark_writes_table_csv_and_chart_with_the_measured_numbers(tmp_path):

@@ -270,7 +270,7 @@ def test_leak_free_links_reach_no_graph_and_no_bpr_positive_of_the_model(leak_ro
 def test_walks_cannot_reach_a_held_out_video_through_a_leaked_link(leak_root):
     # q2 = 0: every user walks U-P-V to a video of one of its vloggers. u1's test video v6 belongs
     # to pC, linked to u1 only by the follow on the test row; with the leak the walk can reach it.
-    from recbole_vagnn.data.metapath import augment_views
+    from recbole_vagnn.model.metapath import augment_views
 
     reached = {}
     for rule in ("leak_free", "paper"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from recbole_vagnn import benchmark
+from recbole_vagnn.experiments import benchmark
 from recbole_vagnn.errors import ConfigError, InputError, run_main
 from tests.conftest import make_config
 
@@ -107,7 +107,7 @@ def test_a_missing_dataset_names_the_folder_and_how_to_make_one(tmp_path):
     with pytest.raises(ConfigError) as error:
         make_config("VAGNN", "mine", data_path=tmp_path)
     assert f"dataset 'mine' not found: no folder {tmp_path / 'mine'}" in str(error.value)
-    assert "dataset_converters.wechat" in str(error.value) and "recbole_vagnn.synthetic" in str(error.value)
+    assert "dataset_converters.wechat" in str(error.value) and "recbole_vagnn.experiments.synthetic" in str(error.value)
 
 
 @pytest.mark.parametrize("text, message", [
@@ -156,7 +156,7 @@ def test_benchmark_refuses_bad_arguments_before_writing(tmp_path, capsys, argv, 
     (["--params", "tau", "--grid", "0.5,0"], "config 'cl_temperature' must be a number > 0, got 0.0"),
 ])
 def test_sweep_refuses_bad_arguments_before_starting_ray(tmp_path, capsys, argv, message):
-    from recbole_vagnn import sweep
+    from recbole_vagnn.experiments import sweep
 
     assert message in fails(sweep.main, [*argv, "--out", str(tmp_path / "out")], capsys)
     assert not (tmp_path / "out").exists()
@@ -167,7 +167,7 @@ def test_sweep_refuses_bad_arguments_before_starting_ray(tmp_path, capsys, argv,
     (["--vlogger-share", "1.5"], "vlogger_share and topic_fidelity must lie in [0, 1]"),
 ])
 def test_synthetic_refuses_bad_sizes_and_writes_nothing(tmp_path, capsys, argv, message):
-    from recbole_vagnn import synthetic
+    from recbole_vagnn.experiments import synthetic
 
     assert message in fails(synthetic.main, [str(tmp_path / "out"), *argv], capsys)
     assert not (tmp_path / "out").exists()

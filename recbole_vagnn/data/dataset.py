@@ -37,10 +37,10 @@ import scipy.sparse as sp
 from recbole.data.dataset import Dataset
 from recbole.utils import FeatureSource, FeatureType
 
-from recbole_vagnn.config import USER_VLOGGER_SUFFIX
 from recbole_vagnn.errors import InputError
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
 
+USER_VLOGGER_SUFFIX = "uvl"
 UVL_RULES = ("leak_free", "paper")
 BOM = b"\xef\xbb\xbf"
 

@@ -5,14 +5,13 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 import torch
-import torch.nn.functional as F
 
 
 def to_torch_sparse(matrix, device=None):
     """scipy sparse matrix -> torch sparse CSR float32 tensor.
 
     CSR rather than COO: on CPU, ``torch.sparse.mm`` forward and backward run about 1.7x faster
-    with it (measured by ``python -m recbole_vagnn.speed``'s workload), and CUDA supports it too.
+    with it (measured by ``python -m recbole_vagnn.experiments.speed``'s workload), and CUDA supports it too.
     """
     csr = sp.csr_matrix(matrix)
     csr.sum_duplicates()
@@ -70,12 +69,3 @@ def propagate(norm_adj, embeddings, n_layers):
         layers.append(torch.sparse.mm(norm_adj, layers[-1]))
     return torch.stack(layers, dim=0).mean(dim=0)
 
-
-def info_nce(anchors, candidates, target, temperature):
-    """Mean InfoNCE with cosine similarity: -log softmax(sim(a_i, c_j) / tau)_j at j = target_i.
-
-    Written as a cross entropy over the similarity logits, i.e. with logsumexp, so it is stable
-    for any temperature. The denominator runs over all ``candidates``, the positive included.
-    """
-    logits = F.normalize(anchors, dim=-1) @ F.normalize(candidates, dim=-1).T / temperature
-    return F.cross_entropy(logits, target)

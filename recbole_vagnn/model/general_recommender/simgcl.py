@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from recbole.model.general_recommender import LightGCN
 
-from recbole_vagnn.model.layers import info_nce
+from recbole_vagnn.model.loss import info_nce
 
 
 class SimGCL(LightGCN):

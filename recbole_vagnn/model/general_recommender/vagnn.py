@@ -19,7 +19,7 @@ Choices where the paper is open or its code differs (config key in brackets):
   videos" rule, built from the training split only so that no validation or test interaction
   shapes it [dataset key ``uvl_rule: leak_free``; ``paper`` is the literal, leaky construction].
   Both views are augmented once per run by the meta-path random walk of
-  :mod:`recbole_vagnn.data.metapath` [``walk_q1``, ``walk_q2``; code values 0.4 / 0.1, the paper
+  :mod:`recbole_vagnn.model.metapath` [``walk_q1``, ``walk_q2``; code values 0.4 / 0.1, the paper
   gives none], seeded with ``seed`` and cached on the training dataset. A U-P-U / U-V-U walk puts
   the other user u' into u's neighbourhood as the paper says [``walk_direction: paper``]; the
   code gives u's neighbours to u' [``authors``]. Edges are sets as in the paper's Eqs. 1-2
@@ -66,9 +66,10 @@ from recbole.model.init import xavier_normal_initialization
 from recbole.model.loss import BPRLoss
 from recbole.utils import InputType
 
-from recbole_vagnn.data.metapath import augment_views
+from recbole_vagnn.model.metapath import augment_views
 from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.model.layers import bipartite_norm_adj, info_nce, propagate, row_mean_matrix
+from recbole_vagnn.model.layers import bipartite_norm_adj, propagate, row_mean_matrix
+from recbole_vagnn.model.loss import info_nce
 
 ABLATIONS = {
     "A": {"use_cl": False},

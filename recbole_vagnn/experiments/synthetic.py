@@ -1,6 +1,6 @@
 """Synthetic micro-video data with planted vlogger structure.
 
-``python -m recbole_vagnn.synthetic OUT_DIR [--name NAME] [--users N] ...`` writes a tripartite
+``python -m recbole_vagnn.experiments.synthetic OUT_DIR [--name NAME] [--users N] ...`` writes a tripartite
 dataset in RecBole atomic files. The embedded ``vagnn-demo`` dataset was made with the defaults.
 
 What is planted (all draws from one seeded numpy generator):

@@ -1,6 +1,6 @@
 """Hyper-parameter sensitivity of VA-GNN (the paper's Figures 2-4) on Ray Tune.
 
-    python -m recbole_vagnn.sweep --dataset NAME [--params lambda1,lambda2,tau] [--grid 0.1,1]
+    python -m recbole_vagnn.experiments.sweep --dataset NAME [--params lambda1,lambda2,tau] [--grid 0.1,1]
                                   [--ray-address ADDR] [--cpus-per-trial 1] [--out DIR]
 
 Each grid point is one Ray Tune trial that trains VA-GNN with early stopping (our quick-start, the
@@ -22,7 +22,7 @@ import csv
 import os
 from pathlib import Path
 
-from recbole_vagnn.cli import add_experiment_arguments, parse_experiment_arguments
+from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.config_checks import check_values
 from recbole_vagnn.errors import ConfigError, run_main
 

@@ -1,6 +1,6 @@
 """Side-by-side benchmark: the paper's Tables 2 and 3 on any dataset, from one command.
 
-    python -m recbole_vagnn.benchmark --dataset NAME [--models VAGNN,LightGCN,...] [--seeds 3]
+    python -m recbole_vagnn.experiments.benchmark --dataset NAME [--models VAGNN,LightGCN,...] [--seeds 3]
                                       [--ablations] [--out DIR] [--config_files a.yaml ...]
                                       [--data_path PATH] [--epochs N]
 
@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from recbole_vagnn.checkpoint import data_digest
-from recbole_vagnn.cli import add_experiment_arguments, parse_experiment_arguments
+from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
 from recbole_vagnn.errors import ConfigError, run_main
 from recbole_vagnn.utils import get_model

@@ -1,4 +1,4 @@
-"""Speed and memory figures for VA-GNN next to LightGCN: ``python -m recbole_vagnn.speed``.
+"""Speed and memory figures for VA-GNN next to LightGCN: ``python -m recbole_vagnn.experiments.speed``.
 
 Prints, for the embedded ``vagnn-demo`` data and a generated set 10x larger: model construction
 seconds (VA-GNN's includes the meta-path walk and both normalised graphs), median seconds per
@@ -26,8 +26,8 @@ from recbole.utils import init_seed
 from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.data.atomic import write_tripartite
-from recbole_vagnn.data.metapath import augment_views
-from recbole_vagnn.synthetic import as_matrices, generate
+from recbole_vagnn.model.metapath import augment_views
+from recbole_vagnn.experiments.synthetic import as_matrices, generate
 from recbole_vagnn.utils import get_model, get_trainer
 from recbole_vagnn.errors import run_main
 

@@ -1,0 +1,86 @@
+"""Trainers: RecBole's, with seconds per epoch and checkpoints that load without unpickling code."""
+
+import time
+
+import torch
+from recbole.trainer import Trainer as RecBoleTrainer
+from recbole.utils import get_trainer as recbole_get_trainer
+
+from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpoint
+from recbole_vagnn.errors import CheckpointError
+
+
+class PluginTrainerMixin:
+    """Trainer additions: seconds per training epoch, and checkpoints without pickled objects.
+
+    ``epoch_seconds`` lists the wall-clock seconds of every training epoch (evaluation excluded).
+    Checkpoints hold tensors and plain values only (:mod:`recbole_vagnn.checkpoint`), so they
+    load with ``torch.load(weights_only=True)``; evaluating or resuming loads them that way.
+    Importing RecBole or this package changes nothing globally.
+    """
+
+    def __init__(self, config, model):
+        super().__init__(config, model)
+        self.epoch_seconds = []
+        self._data_sha256 = None
+
+    def _train_epoch(self, *args, **kwargs):
+        start = time.perf_counter()
+        loss = super()._train_epoch(*args, **kwargs)
+        self.epoch_seconds.append(time.perf_counter() - start)
+        return loss
+
+    def _save_checkpoint(self, epoch, verbose=True, **kwargs):
+        if not self.config["single_spec"] and self.config["local_rank"] != 0:
+            return
+        if self._data_sha256 is None:
+            self._data_sha256 = data_digest(self.config["data_path"], self.config["dataset"])
+        state = checkpoint_state(
+            self.config, self.model, self.optimizer, self._data_sha256,
+            epoch=epoch, cur_step=self.cur_step, best_valid_score=self.best_valid_score,
+        )
+        saved_model_file = kwargs.pop("saved_model_file", self.saved_model_file)
+        torch.save(state, saved_model_file)
+        if verbose:
+            self.logger.info(f"Saving current: {saved_model_file}")
+
+    def resume_checkpoint(self, resume_file):
+        checkpoint = load_checkpoint(resume_file, map_location=self.device)
+        self.saved_model_file = str(resume_file)
+        self.start_epoch = checkpoint["epoch"] + 1
+        self.cur_step = checkpoint["cur_step"]
+        self.best_valid_score = checkpoint["best_valid_score"]
+        if checkpoint["config"]["model"].lower() != self.config["model"].lower():
+            raise CheckpointError(
+                f"{resume_file}: a {checkpoint['config']['model']} checkpoint cannot resume {self.config['model']}"
+            )
+        self.model.load_state_dict(checkpoint["state_dict"])
+        self.model.load_other_parameter(checkpoint.get("other_parameter"))
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.logger.info(f"Checkpoint loaded. Resume training from epoch {self.start_epoch}")
+
+    def evaluate(self, eval_data, load_best_model=True, model_file=None, show_progress=False):
+        if eval_data and load_best_model:
+            checkpoint_file = model_file or self.saved_model_file
+            checkpoint = load_checkpoint(checkpoint_file, map_location=self.device)
+            self.model.load_state_dict(checkpoint["state_dict"])
+            self.model.load_other_parameter(checkpoint.get("other_parameter"))
+            self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
+        return super().evaluate(
+            eval_data, load_best_model=False, model_file=model_file, show_progress=show_progress
+        )
+
+
+class Trainer(PluginTrainerMixin, RecBoleTrainer):
+    """RecBole's ``Trainer`` for general recommenders (VAGNN, SimGCL, GTN, LightGCN, NGCF, SGL...)."""
+
+
+_TRAINERS = {RecBoleTrainer: Trainer}
+
+
+def get_trainer(model_type, model_name):
+    """RecBole's trainer for the model with :class:`PluginTrainerMixin` mixed in (same name, one class per base)."""
+    base = recbole_get_trainer(model_type, model_name)
+    if base not in _TRAINERS:
+        _TRAINERS[base] = type(base.__name__, (PluginTrainerMixin, base), {"__module__": __name__})
+    return _TRAINERS[base]
