@@ -1,8 +1,9 @@
 """RecBole ``Config`` that knows this package's models, defaults and embedded datasets.
 
 Defaults are layered, lowest priority first: RecBole's own properties, then this project's
-``properties/overall.yaml``, ``properties/dataset/tripartite.yaml`` (only for tripartite
-datasets, i.e. folders holding a ``NAME.uvl`` file), ``properties/model/MODEL.yaml`` and
+``properties/overall.yaml``, ``properties/dataset/tripartite.yaml`` (the file schema) and
+``properties/protocol/paper.yaml`` (the paper's evaluation protocol), both only for tripartite
+datasets, i.e. folders holding a ``NAME.uvl`` file, then ``properties/model/MODEL.yaml`` and
 ``properties/dataset/NAME.yaml``. Config files, ``config_dict`` and the command line override
 all of them, exactly as in RecBole.
 """
@@ -90,8 +91,8 @@ class Config(RecBoleConfig):
         if "data_path" not in self.external_config_dict:
             self.internal_config_dict["data_path"] = str(folder.parent) + os.sep
         layers = [PROPERTIES_DIR / "overall.yaml"]
-        if is_tripartite(folder, dataset):
-            layers.append(PROPERTIES_DIR / "dataset" / "tripartite.yaml")
+        if is_tripartite(folder, dataset):  # the file schema, then the paper's evaluation protocol
+            layers += [PROPERTIES_DIR / "dataset" / "tripartite.yaml", PROPERTIES_DIR / "protocol" / "paper.yaml"]
         layers += [PROPERTIES_DIR / "model" / f"{model}.yaml", PROPERTIES_DIR / "dataset" / f"{dataset}.yaml"]
         for file in layers:
             if file.is_file():

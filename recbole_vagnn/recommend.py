@@ -87,7 +87,7 @@ class Recommender:
         self.followed = self._explicit_follows() if self.is_vagnn else None
 
     def _explicit_follows(self):
-        uvl = getattr(self.dataset, self.dataset.uvl_feat_name)
+        uvl = self.dataset.uvl_feat
         field = self.dataset.vlogger_field
         users = self.dataset._column(uvl, self.dataset.uid_field).astype(np.int64)
         vloggers = self.dataset._column(uvl, field).astype(np.int64)

@@ -60,7 +60,7 @@ def test_vlogger_ids_follow_item_file_even_if_uvl_lists_others_first(tmp_path):
 
 def test_graph_matrices_on_the_tiny_graph(tiny_root):
     ds = load(tiny_root)
-    X = ds.interaction_matrix().toarray()
+    X = ds.inter_matrix(form="csr").toarray()
     assert X.sum() == len(TINY_INTER) and X[:, 0].sum() == 0
     Z = ds.publish_matrix().toarray()
     assert Z.sum(axis=0).tolist() == [0, 1, 1, 1, 1]  # every real video has exactly one vlogger
@@ -70,13 +70,22 @@ def test_graph_matrices_on_the_tiny_graph(tiny_root):
     assert watched[u1, pA] == 2 and watched[u1, pB] == 2
 
 
+def test_matrices_come_in_recbole_forms(tiny_root):
+    ds = load(tiny_root)
+    for matrix in (ds.publish_matrix, ds.user_vlogger_matrix, ds.watched_vlogger_matrix, ds.inter_matrix):
+        assert sp.isspmatrix_coo(matrix()) and sp.isspmatrix_csr(matrix(form="csr"))
+        assert (matrix().toarray() == matrix(form="csr").toarray()).all()
+    with pytest.raises(NotImplementedError):
+        ds.publish_matrix(form="dok")
+
+
 def test_training_split_matrices_exclude_valid_and_test(tmp_path):
     # An unwatched fifth video leaves RecBole's sampler a negative for u1, who watched v1-v4.
     write_raw(tmp_path, "tiny", item=TINY_ITEM + [("v5", "pB")])
     config = make_config("BPR", "tiny", data_path=tmp_path)
     ds = create_dataset(config)
     train, _, _ = data_preparation(config, ds)
-    X = train._dataset.interaction_matrix().toarray()
+    X = train._dataset.inter_matrix(form="csr").toarray()
     assert X.sum() == len(TINY_INTER) - 2 * 3  # leave-one-out removes 2 per user
     u1, v4 = ds.token2id("user_id", "u1"), ds.token2id("item_id", "v4")
     assert X[u1, v4] == 0  # v4 is u1's last (test) video
@@ -276,7 +285,7 @@ def test_walks_cannot_reach_a_held_out_video_through_a_leaked_link(leak_root):
     for rule in ("leak_free", "paper"):
         _, full, train = training_split(leak_root, uvl_rule=rule)
         u1, v6 = full.token2id("user_id", "u1"), full.token2id("item_id", "v6")
-        X, Y, Z = train.interaction_matrix(), train.user_vlogger_matrix(), train.publish_matrix()
+        X, Y, Z = train.inter_matrix(form="csr"), train.user_vlogger_matrix(), train.publish_matrix()
         reached[rule] = sum(augment_views(X, Y, Z, 1.0, 0.0, seed)[0][u1, v6] > 0 for seed in range(30))
     assert reached["leak_free"] == 0
     assert reached["paper"] > 0

@@ -16,7 +16,7 @@ def test_seeded_runs_are_reproducible():
 def test_training_beats_the_untrained_model_and_popularity():
     config, model, _, train_data, valid_data, _ = load_data_and_model("VAGNN", config_dict=QUIET)
     # the graph trained on is the walk-augmented one: more edges than the training interactions
-    assert model.video_adj._nnz() // 2 > train_data._dataset.interaction_matrix().nnz
+    assert model.video_adj._nnz() // 2 > train_data._dataset.inter_matrix(form="csr").nnz
     untrained = get_trainer(config["MODEL_TYPE"], "VAGNN")(config, model).evaluate(valid_data, load_best_model=False)
     popularity = run_recbole(model="Pop", config_dict={"epochs": 1, **QUIET})["best_valid_result"]
     trained = run_recbole(model="VAGNN", config_dict={"epochs": 30, **QUIET})["best_valid_result"]

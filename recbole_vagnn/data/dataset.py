@@ -6,9 +6,9 @@ Files of a dataset ``NAME`` (RecBole atomic format, tab separated, typed headers
   items are the micro-videos.
 - ``NAME.item``: ``item_id:token  vlogger_id:token``, the one vlogger who published each video.
 - ``NAME.uvl``: ``user_id:token  vlogger_id:token  [timestamp:float]``, explicit user-vlogger
-  events (follows, homepage visits...) with their time, loaded through RecBole's
-  ``additional_feat_suffix``. A row without a time (or a file without the column) is an event
-  known before training.
+  events (follows, homepage visits...) with their time, loaded by :meth:`_load_uvl` as RecBole's
+  ``KnowledgeBasedDataset`` loads ``.kg``. A row without a time (or a file without the column) is
+  an event known before training.
 
 Vlogger ids of ``.item`` and ``.uvl`` are remapped into one id space (``.item`` first), user ids
 of ``.uvl`` share the user space of ``.inter``. Bad input raises :class:`TripartiteDataError`
@@ -30,6 +30,7 @@ and exists to measure that effect.
 """
 
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,13 @@ class TripartiteDataError(InputError, ValueError):
     """A tripartite dataset's files are malformed, inconsistent or incomplete."""
 
 
+def _in_form(matrix, form):
+    """``matrix`` as scipy ``coo`` or ``csr``, the forms RecBole's ``inter_matrix`` offers."""
+    if form not in ("coo", "csr"):
+        raise NotImplementedError(f"sparse matrix format [{form}] has not been implemented.")
+    return matrix.tocoo() if form == "coo" else matrix.tocsr()
+
+
 def _examples(values, limit=5):
     values = list(pd.unique(np.asarray(values)))
     shown = ", ".join(map(str, values[:limit]))
@@ -60,24 +68,16 @@ class TripartiteDataset(Dataset):
 
     Besides everything a RecBole dataset offers (so LightGCN, NGCF, SGL... run on it unchanged),
     it exposes :attr:`vlogger_num`, :attr:`item2vlogger` and the sparse matrices tripartite models
-    need: :meth:`publish_matrix` (Z, vlogger x video), :meth:`user_vlogger_matrix` (Y, see the
-    module docstring) and :meth:`watched_vlogger_matrix` (X Z^T, users x vloggers counted over the
-    interactions). On a split (``train_data.dataset``) the interaction-based matrices use that
+    need, with ``form=`` as RecBole's ``inter_matrix`` (X): :meth:`publish_matrix` (Z, vlogger x
+    video), :meth:`user_vlogger_matrix` (Y, see the module docstring) and
+    :meth:`watched_vlogger_matrix` (X Z^T, users x vloggers counted over the interactions). On a split (``train_data.dataset``) the interaction-based matrices use that
     split only.
     """
 
     def _get_field_from_config(self):
         super()._get_field_from_config()
         self.vlogger_field = self.config["VLOGGER_ID_FIELD"] or "vlogger_id"
-        self.uvl_feat_name = f"{USER_VLOGGER_SUFFIX}_feat"
-        suffixes = self.config["additional_feat_suffix"] or []
-        if USER_VLOGGER_SUFFIX not in suffixes:
-            raise TripartiteDataError(
-                f"dataset '{self.dataset_name}': additional_feat_suffix must include "
-                f"'{USER_VLOGGER_SUFFIX}' so that {self.dataset_name}.{USER_VLOGGER_SUFFIX} is loaded"
-            )
-        if self.config["uvl_rule"] not in UVL_RULES:
-            raise TripartiteDataError(f"uvl_rule must be one of {UVL_RULES}, got {self.config['uvl_rule']!r}")
+        self.uvl_feat = None
 
     def _path(self, suffix):
         return f"{self.dataset_path}/{self.dataset_name}.{suffix}"
@@ -222,15 +222,39 @@ class TripartiteDataset(Dataset):
             )
         return item_feat
 
-    def _load_additional_feat(self, token, dataset_path):
-        # ``.uvl`` re-declares user and vlogger ids; they keep the source of ``.inter``/``.item``
-        # so that RecBole remaps them (it leaves fields of additional files alone).
-        sources = dict(self.field2source)
-        super()._load_additional_feat(token, dataset_path)
-        self.field2source.update(sources)
+    def _load_uvl(self):
+        """``NAME.uvl`` as a DataFrame of user, vlogger and (if present) time, like RecBole's ``_load_kg``.
+
+        Read here rather than through ``_load_feat``: its ids belong to the user and vlogger fields
+        that ``.inter`` and ``.item`` declare, so it must not register them as fields of its own.
+        """
+        path = self._path(USER_VLOGGER_SUFFIX)
+        header = self._checked_header(path)
+        names = [field.partition(":")[0] for field in header.removeprefix(BOM).decode().rstrip("\r\n").split(
+            self.config["field_separator"])]
+        columns = [field for field in (self.uid_field, self.vlogger_field, self.time_field) if field in names]
+        with self._encoding_of(header):
+            try:
+                feat = pd.read_csv(
+                    path, sep=self.config["field_separator"], header=0, names=names, usecols=columns,
+                    dtype={field: (float if field == self.time_field else str) for field in columns},
+                    encoding=self.config["encoding"], engine="python",
+                )
+            except (ValueError, pd.errors.ParserError) as error:
+                raise TripartiteDataError(self._unreadable(path, error)) from error
+        return self._checked_feat(path, USER_VLOGGER_SUFFIX, feat)
+
+    def _build_feat_name_list(self):
+        feat_name_list = super()._build_feat_name_list()
+        if self.uvl_feat is not None and not self.uvl_feat.empty:  # RecBole cannot remap an empty feat
+            feat_name_list.append("uvl_feat")
+        return feat_name_list
 
     def _load_data(self, token, dataset_path):
         super()._load_data(token, dataset_path)
+        if not Path(self._path(USER_VLOGGER_SUFFIX)).is_file():
+            raise TripartiteDataError(f"{self._path(USER_VLOGGER_SUFFIX)}: file not found")
+        self.uvl_feat = self._load_uvl()
         if self.item_feat is None:
             raise TripartiteDataError(
                 f"{self._path('item')}: file not found; a tripartite dataset needs the vlogger of every video"
@@ -241,7 +265,7 @@ class TripartiteDataset(Dataset):
                 f"{self._path('inter')}: {int(orphan.sum())} interaction(s) name video(s) with no vlogger "
                 f"in {self._path('item')}, e.g. {_examples(self.inter_feat.loc[orphan, self.iid_field])}"
             )
-        uvl = getattr(self, self.uvl_feat_name)
+        uvl = self.uvl_feat
         path = self._path(USER_VLOGGER_SUFFIX)
         unknown_users = ~uvl[self.uid_field].isin(self.inter_feat[self.uid_field])
         if unknown_users.any():
@@ -262,7 +286,7 @@ class TripartiteDataset(Dataset):
             self.logger.warning(
                 f"{path}: dropped {int(duplicated.sum())} repeated user-vlogger row(s), keeping each pair's earliest"
             )
-        setattr(self, self.uvl_feat_name, uvl[~duplicated].reset_index(drop=True))
+        self.uvl_feat = uvl[~duplicated].reset_index(drop=True)
 
     def _remove_duplication(self):
         """One interaction per user-video pair: RecBole's ``rm_dup_inter: first`` keeps the earliest.
@@ -296,7 +320,7 @@ class TripartiteDataset(Dataset):
                 f"(e.g. {vloggers[bad][0]!r} for video id {int(np.flatnonzero(bad)[0]) + 1}); "
                 "check the file and the installed pandas (see README, supported versions)"
             )
-        uvl = getattr(self, self.uvl_feat_name)
+        uvl = self.uvl_feat
         for field, size in ((self.uid_field, self.user_num), (self.vlogger_field, self.vlogger_num)):
             ids = self._column(uvl, field)
             if ((ids < 1) | (ids >= size)).any():
@@ -304,7 +328,7 @@ class TripartiteDataset(Dataset):
 
     def _data_filtering(self):
         super()._data_filtering()
-        uvl = getattr(self, self.uvl_feat_name)
+        uvl = self.uvl_feat
         kept = uvl[self.uid_field].isin(self.inter_feat[self.uid_field]) & uvl[self.vlogger_field].isin(
             self.item_feat[self.vlogger_field]
         )
@@ -313,17 +337,17 @@ class TripartiteDataset(Dataset):
                 f"{self._path(USER_VLOGGER_SUFFIX)}: dropped {int((~kept).sum())} user-vlogger row(s) whose "
                 "user or vlogger was removed by RecBole's filtering settings"
             )
-            setattr(self, self.uvl_feat_name, uvl[kept].reset_index(drop=True))
+            self.uvl_feat = uvl[kept].reset_index(drop=True)
 
     def _reset_index(self):
-        # RecBole refuses empty feats; a .uvl without explicit events is fine (the rule may link).
-        if not getattr(self, self.uvl_feat_name).empty:
+        # RecBole refuses empty feats; a .uvl left without explicit events is fine (the rule may link).
+        if not (self.uvl_feat.empty and "uvl_feat" in self.feat_name_list):
             return super()._reset_index()
-        self.feat_name_list.remove(self.uvl_feat_name)
+        self.feat_name_list.remove("uvl_feat")
         try:
             super()._reset_index()
         finally:
-            self.feat_name_list.append(self.uvl_feat_name)
+            self.feat_name_list.append("uvl_feat")
 
     def field2feats(self, field):
         """``.uvl`` shares the user space of ``.inter`` and the vlogger space of ``.item``.
@@ -331,7 +355,7 @@ class TripartiteDataset(Dataset):
         RecBole remaps the feats listed here together, in order: ``.inter`` users (then ``.uvl``)
         and ``.item`` vloggers (then ``.uvl``) define the ids.
         """
-        uvl = getattr(self, self.uvl_feat_name, None)
+        uvl = self.uvl_feat
         if field == self.vlogger_field:
             return [self.item_feat, uvl]
         feats = super().field2feats(field)
@@ -375,7 +399,7 @@ class TripartiteDataset(Dataset):
 
     def _user_vlogger_links(self, before):
         """Y from this dataset's interactions and the ``.uvl`` events before ``before[user]`` (all if None)."""
-        uvl = getattr(self, self.uvl_feat_name)
+        uvl = self.uvl_feat
         users, vloggers = self._column(uvl, self.uid_field), self._column(uvl, self.vlogger_field)
         known = np.ones(len(users), dtype=bool)
         if before is not None and self.time_field in uvl.columns:
@@ -389,7 +413,7 @@ class TripartiteDataset(Dataset):
                 "validation/test interaction are left out of training"
             )
         return user_vlogger_links(
-            self.watched_vlogger_matrix(), explicit, self.config["uvl_min_videos"], self.config["uvl_min_links"]
+            self.watched_vlogger_matrix(form="csr"), explicit, self.config["uvl_min_videos"], self.config["uvl_min_links"]
         )
 
     @staticmethod
@@ -408,36 +432,26 @@ class TripartiteDataset(Dataset):
         """``item2vlogger[i]`` is the vlogger id of video ``i`` (0 for the padding video 0)."""
         return self._column(self.item_feat, self.vlogger_field).astype(np.int64)
 
-    def publish_matrix(self):
-        """Z: vlogger x video publishing matrix (csr, ones), padding video excluded."""
+    def publish_matrix(self, form="coo"):
+        """Z: vlogger x video publishing matrix of ones, padding video excluded (``form``: coo or csr)."""
         videos = np.arange(1, self.item_num)
-        return sp.csr_matrix(
+        matrix = sp.coo_matrix(
             (np.ones(len(videos)), (self.item2vlogger[videos], videos)), shape=(self.vlogger_num, self.item_num)
         )
+        return _in_form(matrix, form)
 
-    def _binary_matrix(self, feat, row_field, col_field):
-        matrix = self._create_sparse_matrix(feat, row_field, col_field, form="csr")
-        matrix.sum_duplicates()
-        matrix.data[:] = 1.0
-        return matrix
-
-    def interaction_matrix(self):
-        """X: user x video matrix of this (split) dataset, binary (csr)."""
-        return self._binary_matrix(self.inter_feat, self.uid_field, self.iid_field)
-
-    def user_vlogger_matrix(self):
-        """Y: the binary user x vlogger relation (csr), see the module docstring.
+    def user_vlogger_matrix(self, form="coo"):
+        """Y: the binary user x vlogger relation, see the module docstring (``form``: coo or csr).
 
         On the training split made by :meth:`build`, the relation of ``uvl_rule``; on any other
         dataset object, the relation of its own interactions and all ``.uvl`` events.
         """
-        if self.__dict__.get("_training_user_vlogger") is not None:
-            return self._training_user_vlogger
-        return self._user_vlogger_links(before=None)
+        relation = self.__dict__.get("_training_user_vlogger")
+        return _in_form(relation if relation is not None else self._user_vlogger_links(before=None), form)
 
-    def watched_vlogger_matrix(self):
-        """User x vlogger matrix counting the user's interacted videos of each vlogger (csr)."""
-        return (self.interaction_matrix() @ self.publish_matrix().T).tocsr()
+    def watched_vlogger_matrix(self, form="coo"):
+        """User x vlogger counts of the user's interacted videos of each vlogger: X Z^T (``form``: coo or csr)."""
+        return _in_form(self.inter_matrix(form="csr") @ self.publish_matrix(form="csr").T, form)
 
     def cached_graph(self, key, build):
         """Return ``build()`` computed once per (split) dataset object and ``key``."""
@@ -447,7 +461,7 @@ class TripartiteDataset(Dataset):
         return cache[key]
 
     def __str__(self):
-        uvl = getattr(self, self.uvl_feat_name)
+        uvl = self.uvl_feat
         return "\n".join(
             [
                 super().__str__(),

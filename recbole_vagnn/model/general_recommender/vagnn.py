@@ -126,10 +126,10 @@ class VAGNN(GeneralRecommender):
         self.item2vlogger = torch.as_tensor(dataset.item2vlogger, device=self.device)
         self.video_adj = bipartite_norm_adj(video_view, self.device)
         self.vlogger_adj = bipartite_norm_adj(vlogger_view, self.device)
-        self.vlogger_pool = row_mean_matrix(dataset.publish_matrix(), self.device)
-        self.video_pool = row_mean_matrix(dataset.interaction_matrix().T, self.device)
+        self.vlogger_pool = row_mean_matrix(dataset.publish_matrix(form="csr"), self.device)
+        self.video_pool = row_mean_matrix(dataset.inter_matrix(form="csr").T, self.device)
 
-        follows = dataset.user_vlogger_matrix().tocsr()
+        follows = dataset.user_vlogger_matrix(form="csr")
         follows.sort_indices()
         degree = torch.as_tensor(np.diff(follows.indptr), dtype=torch.long, device=self.device)
         self.follow_users = torch.repeat_interleave(torch.arange(len(degree), device=self.device), degree)
@@ -159,9 +159,10 @@ class VAGNN(GeneralRecommender):
         key = ("vagnn_views", source, config["walk_q1"], config["walk_q2"], direction, config["seed"])
 
         def build():
-            base = dataset.user_vlogger_matrix() if source == "explicit" else dataset.watched_vlogger_matrix()
+            base = (dataset.user_vlogger_matrix(form="csr") if source == "explicit"
+                    else dataset.watched_vlogger_matrix(form="csr"))
             return augment_views(
-                dataset.interaction_matrix(), base, dataset.publish_matrix(),
+                dataset.inter_matrix(form="csr"), base, dataset.publish_matrix(form="csr"),
                 config["walk_q1"], config["walk_q2"], config["seed"], direction,
             )
 
