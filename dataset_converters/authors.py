@@ -64,7 +64,7 @@ def main(argv=None):
     try:
         n_users, n_videos, n_vloggers = map(int, (root / "data_size.txt").read_text().split())
     except ValueError:
-        raise ConversionError(f"{root / 'data_size.txt'}: expected 'n_users<TAB>n_videos<TAB>n_vloggers'")
+        raise ConversionError(f"{root / 'data_size.txt'}: expected 'n_users<TAB>n_videos<TAB>n_vloggers'") from None
 
     watched = read_lists(root / "user_video_data.txt")
     check_range(root / "user_video_data.txt", watched["user"], n_users, "user")

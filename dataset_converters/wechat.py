@@ -28,7 +28,14 @@ import numpy as np
 import pandas as pd
 
 from dataset_converters.common import (
-    ConversionError, base_parser, drop_duplicates_logged, filter_and_finish, logger, raw_file, read_checked_csv, run_cli,
+    ConversionError,
+    base_parser,
+    drop_duplicates_logged,
+    filter_and_finish,
+    logger,
+    raw_file,
+    read_checked_csv,
+    run_cli,
 )
 
 EXPLICIT_FEEDBACK = ["read_comment", "comment", "like", "forward", "favorite"]

@@ -8,6 +8,7 @@ datasets, i.e. folders holding a ``NAME.uvl`` file, then ``properties/model/MODE
 all of them, exactly as in RecBole.
 """
 
+import importlib.resources
 import os
 from pathlib import Path
 
@@ -19,7 +20,14 @@ from recbole_vagnn.data.dataset import USER_VLOGGER_SUFFIX
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.utils import get_model
 
-PROPERTIES_DIR = Path(__file__).resolve().parent.parent / "properties"
+
+def _properties_dir():
+    """The defaults: ``recbole_vagnn/properties`` in an installed wheel, ``properties/`` in a checkout."""
+    packaged = Path(str(importlib.resources.files("recbole_vagnn"))) / "properties"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "properties"
+
+
+PROPERTIES_DIR = _properties_dir()
 EMBEDDED_DATA_DIR = Path(__file__).resolve().parent / "dataset_example"
 DEFAULT_DATASET = "vagnn-demo"
 
@@ -74,11 +82,6 @@ class Config(RecBoleConfig):
         return super()._get_model_and_dataset(model, dataset)
 
     def _load_internal_config_dict(self, model, model_class, dataset):
-        if not PROPERTIES_DIR.is_dir():
-            raise RuntimeError(
-                f"{PROPERTIES_DIR} not found: recbole-vagnn reads its defaults from the checkout's "
-                "properties/ folder, so install it from a checkout with 'pip install -e .'"
-            )
         super()._load_internal_config_dict(model, model_class, dataset)
         folder = dataset_dir(self.external_config_dict.get("data_path"), dataset)
         if not folder.is_dir():

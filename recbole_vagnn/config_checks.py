@@ -87,7 +87,10 @@ def _property_keys():
     """Keys set by RecBole's and this package's property files and RecBole's argument lists."""
     import recbole
     from recbole.utils.argument_list import (
-        dataset_arguments, evaluation_arguments, general_arguments, training_arguments,
+        dataset_arguments,
+        evaluation_arguments,
+        general_arguments,
+        training_arguments,
     )
 
     from recbole_vagnn.config import PROPERTIES_DIR

@@ -70,10 +70,10 @@ def run_main(main, argv=None):
         if debug:
             raise
         print("interrupted", file=sys.stderr)
-        raise SystemExit(130)
-    except Exception as error:  # noqa: BLE001 - classified by describe(); bugs are re-raised
+        raise SystemExit(130) from None
+    except Exception as error:  # classified by describe(); bugs are re-raised
         message = describe(error)
         if debug or message is None:
             raise
         print(f"error: {message} (run with {DEBUG_FLAG} for the traceback)", file=sys.stderr)
-        raise SystemExit(1)
+        raise SystemExit(1) from None

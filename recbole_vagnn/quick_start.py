@@ -1,12 +1,19 @@
-"""Train and evaluate one model, RecBole's ``run_recbole`` with this package's look-ups."""
+"""Train and evaluate one model, RecBole's ``run_recbole`` with this package's look-ups.
 
+Command line (``recbole-vagnn run`` or ``python run_recbole.py`` in a checkout):
+``--model=VAGNN [--dataset=NAME] [--config_files="a.yaml b.yaml"]`` plus any RecBole
+``--key=value`` flag (e.g. ``--epochs=50 --learning_rate=0.001``). Without ``--dataset`` the
+embedded synthetic dataset ``vagnn-demo`` is used.
+"""
+
+import argparse
 import sys
 from logging import getLogger
 
 from recbole.data import data_preparation
 from recbole.utils import get_environment, init_logger, init_seed, set_color
 
-from recbole_vagnn.config import Config
+from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.utils import get_model, get_trainer
 
@@ -56,3 +63,17 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
         "best_epoch": len(trainer.epoch_seconds) - trainer.cur_step * config["eval_step"],
         "seconds_per_epoch": sum(trainer.epoch_seconds) / max(len(trainer.epoch_seconds), 1),
     }
+
+
+def main(argv=None):
+    """Command line: parse this command's flags, leave RecBole's ``--key=value`` flags to its Config."""
+    parser = argparse.ArgumentParser(
+        description="Train and evaluate a model; any RecBole --key=value flag is passed on to its config.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--model", "-m", default="VAGNN", help="model name: VAGNN, SimGCL, GTN or any RecBole model")
+    parser.add_argument("--dataset", "-d", default=DEFAULT_DATASET, help="dataset name (folder under --data_path)")
+    parser.add_argument("--config_files", default=None, help="space-separated YAML config files")
+    args, _ = parser.parse_known_args(argv)
+    config_files = args.config_files.strip().split(" ") if args.config_files else None
+    run_recbole(model=args.model, dataset=args.dataset, config_file_list=config_files)

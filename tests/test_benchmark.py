@@ -7,8 +7,8 @@ import shutil
 import pytest
 
 import recbole_vagnn.quick_start as quick_start
-from recbole_vagnn.experiments import benchmark
 from recbole_vagnn.config import EMBEDDED_DATA_DIR
+from recbole_vagnn.experiments import benchmark
 from recbole_vagnn.experiments.sweep import sweep
 
 

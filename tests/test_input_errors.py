@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from recbole_vagnn.experiments import benchmark
 from recbole_vagnn.errors import ConfigError, InputError, run_main
+from recbole_vagnn.experiments import benchmark
 from tests.conftest import make_config
 
 REPO = Path(__file__).resolve().parent.parent

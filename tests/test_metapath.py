@@ -5,9 +5,9 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from recbole_vagnn.model.metapath import augment_views
-from recbole_vagnn.model.layers import bipartite_norm_adj, row_mean_matrix
 from recbole_vagnn.experiments.synthetic import as_matrices, generate
+from recbole_vagnn.model.layers import bipartite_norm_adj, row_mean_matrix
+from recbole_vagnn.model.metapath import augment_views
 
 
 def synthetic_matrices(users=3000, seed=1):

@@ -52,7 +52,7 @@ def lightgcn_by_hand(left_nb, right_nb, left_e, right_e, n_layers):
             for i in nb:
                 new_r[j] += prev_l[i] / math.sqrt(len(nb) * len(left_nb[i]))
         layers.append((new_l, new_r))
-    return np.mean([l for l, _ in layers], axis=0), np.mean([r for _, r in layers], axis=0)
+    return np.mean([left for left, _ in layers], axis=0), np.mean([r for _, r in layers], axis=0)
 
 
 def views_by_hand(model, dataset):

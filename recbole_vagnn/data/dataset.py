@@ -38,8 +38,8 @@ import scipy.sparse as sp
 from recbole.data.dataset import Dataset
 from recbole.utils import FeatureSource, FeatureType
 
-from recbole_vagnn.errors import InputError
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
+from recbole_vagnn.errors import InputError
 
 USER_VLOGGER_SUFFIX = "uvl"
 UVL_RULES = ("leak_free", "paper")

@@ -26,10 +26,10 @@ from recbole.utils import init_seed
 from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.data.atomic import write_tripartite
-from recbole_vagnn.model.metapath import augment_views
-from recbole_vagnn.experiments.synthetic import as_matrices, generate
-from recbole_vagnn.utils import get_model, get_trainer
 from recbole_vagnn.errors import run_main
+from recbole_vagnn.experiments.synthetic import as_matrices, generate
+from recbole_vagnn.model.metapath import augment_views
+from recbole_vagnn.utils import get_model, get_trainer
 
 
 def peak_memory_mb():

@@ -22,9 +22,9 @@ import csv
 import os
 from pathlib import Path
 
-from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.config_checks import check_values
 from recbole_vagnn.errors import ConfigError, run_main
+from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 
 PARAMS = {"lambda1": "vlogger_loss_weight", "lambda2": "cl_weight", "tau": "cl_temperature"}
 PAPER_GRIDS = {  # Sec. 5.1: {0.01, 0.05, ..., 5, 10}, {0.0001, 0.0005, ..., 1, 5}, {0.01, 0.05, ..., 1, 5}

@@ -66,10 +66,10 @@ from recbole.model.init import xavier_normal_initialization
 from recbole.model.loss import BPRLoss
 from recbole.utils import InputType
 
-from recbole_vagnn.model.metapath import augment_views
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.model.layers import bipartite_norm_adj, propagate, row_mean_matrix
 from recbole_vagnn.model.loss import info_nce
+from recbole_vagnn.model.metapath import augment_views
 
 ABLATIONS = {
     "A": {"use_cl": False},
