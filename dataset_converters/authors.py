@@ -25,7 +25,13 @@ import pandas as pd
 
 from dataset_converters.common import ConversionError, base_parser, finish, logger, run_cli
 
-FILES = ["data_size.txt", "user_video_data.txt", "user_vlogger_data.txt", "user_vlogger_data2.txt", "vlogger_video_data.txt"]
+FILES = [
+    "data_size.txt",
+    "user_video_data.txt",
+    "user_vlogger_data.txt",
+    "user_vlogger_data2.txt",
+    "vlogger_video_data.txt",
+]
 
 
 def read_lists(path):
@@ -73,29 +79,45 @@ def main(argv=None):
     check_range(root / "vlogger_video_data.txt", publishing["user"], n_vloggers, "vlogger")
     clash = publishing.drop_duplicates(["user", "value"])["value"].duplicated()
     if clash.any():
-        raise ConversionError(f"{root / 'vlogger_video_data.txt'}: {int(clash.sum())} video(s) have two or more vloggers")
+        raise ConversionError(
+            f"{root / 'vlogger_video_data.txt'}: {int(clash.sum())} video(s) have two or more vloggers"
+        )
     video_vlogger = publishing.drop_duplicates("value").set_index("value")["user"]
     orphan = ~watched["value"].isin(video_vlogger.index)
     if orphan.any():
-        raise ConversionError(f"{root / 'user_video_data.txt'}: {int(orphan.sum())} interaction(s) name videos with no vlogger")
+        raise ConversionError(
+            f"{root / 'user_video_data.txt'}: {int(orphan.sum())} interaction(s) name videos with no vlogger"
+        )
 
-    inter = pd.DataFrame({
-        "user_id": watched["user"], "item_id": watched["value"],
-        "vlogger_id": video_vlogger.loc[watched["value"]].to_numpy(), "timestamp": watched["position"].astype(float),
-    })
+    inter = pd.DataFrame(
+        {
+            "user_id": watched["user"],
+            "item_id": watched["value"],
+            "vlogger_id": video_vlogger.loc[watched["value"]].to_numpy(),
+            "timestamp": watched["position"].astype(float),
+        }
+    )
     per_position = read_lists(root / "user_vlogger_data.txt")
     merged = inter.merge(per_position, left_on=["user_id", "timestamp"], right_on=["user", "position"], how="left")
     mismatched = int((merged["value"] != merged["vlogger_id"]).sum())
     if mismatched:
-        logger.warning("%s: %d position(s) disagree with vlogger_video_data.txt, which is used",
-                       root / "user_vlogger_data.txt", mismatched)
+        logger.warning(
+            "%s: %d position(s) disagree with vlogger_video_data.txt, which is used",
+            root / "user_vlogger_data.txt",
+            mismatched,
+        )
     explicit = read_lists(root / "user_vlogger_data2.txt")
     check_range(root / "user_vlogger_data2.txt", explicit["value"], n_vloggers, "vlogger")
-    uvl = explicit.rename(columns={"user": "user_id", "value": "vlogger_id"})[["user_id", "vlogger_id"]].drop_duplicates()
+    uvl = explicit.rename(columns={"user": "user_id", "value": "vlogger_id"})[
+        ["user_id", "vlogger_id"]
+    ].drop_duplicates()
     outside = ~uvl["user_id"].isin(inter["user_id"]) | ~uvl["vlogger_id"].isin(inter["vlogger_id"])
     if outside.any():
-        logger.warning("%s: dropped %d pair(s) whose user has no video or whose vlogger no watched video",
-                       root / "user_vlogger_data2.txt", int(outside.sum()))
+        logger.warning(
+            "%s: dropped %d pair(s) whose user has no video or whose vlogger no watched video",
+            root / "user_vlogger_data2.txt",
+            int(outside.sum()),
+        )
         uvl = uvl[~outside]
     return finish(args.out_dir, args.name or root.name, inter, uvl)
 

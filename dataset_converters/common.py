@@ -59,8 +59,12 @@ TABLE1_ONLY = ("min_videos_for_vlogger_link", "min_user_vlogger_interactions")
 def add_threshold_flags(parser):
     for field in fields(Thresholds):
         note = " (Table 1's count only; training: uvl_min_videos / uvl_min_links)" if field.name in TABLE1_ONLY else ""
-        parser.add_argument(f"--{field.name.replace('_', '-')}", type=int, default=field.default,
-                            help=f"default {field.default} (the paper's value){note}")
+        parser.add_argument(
+            f"--{field.name.replace('_', '-')}",
+            type=int,
+            default=field.default,
+            help=f"default {field.default} (the paper's value){note}",
+        )
 
 
 def thresholds_from_args(args):
@@ -80,7 +84,7 @@ def _last_line(path):
     if path.suffix == ".gz":
         with gzip.open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
-                tail = (tail + block)[-(1 << 16):]
+                tail = (tail + block)[-(1 << 16) :]
     else:
         with open(path, "rb") as handle:
             handle.seek(max(path.stat().st_size - (1 << 16), 0))
@@ -132,10 +136,18 @@ def read_checked_csv(path, columns, numeric=(), ids=(), chunksize=1_000_000, sep
         )
     first_line = 2  # line 1 is the header
     empty = True
-    with open(path, "rb") as raw, tqdm(
-        total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name, file=sys.stderr,
-        disable=None, leave=False,
-    ) as bar:
+    with (
+        open(path, "rb") as raw,
+        tqdm(
+            total=path.stat().st_size,
+            unit="B",
+            unit_scale=True,
+            desc=path.name,
+            file=sys.stderr,
+            disable=None,
+            leave=False,
+        ) as bar,
+    ):
         stream = gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw
         chunks = pd.read_csv(stream, usecols=list(columns), dtype=str, chunksize=chunksize, sep=sep)
         while True:
@@ -203,7 +215,8 @@ def apply_paper_filters(positives, explicit_events, thresholds):
         if not (bad_users or bad_videos or bad_vloggers):
             break
         inter = inter[
-            ~inter["user_id"].isin(bad_users) & ~inter["item_id"].isin(bad_videos)
+            ~inter["user_id"].isin(bad_users)
+            & ~inter["item_id"].isin(bad_videos)
             & ~inter["vlogger_id"].isin(bad_vloggers)
         ]
     logger.info("filters reached a fixed point after %d pass(es)", rounds)
@@ -216,7 +229,9 @@ def apply_paper_filters(positives, explicit_events, thresholds):
 
 def paper_user_vlogger_pairs(inter, events, thresholds):
     """Size of the paper's user-vlogger relation over ALL interactions (Table 1's count, not training data)."""
-    users, user_index = np.unique(np.concatenate([inter["user_id"], events["user_id"]]).astype(str), return_inverse=True)
+    users, user_index = np.unique(
+        np.concatenate([inter["user_id"], events["user_id"]]).astype(str), return_inverse=True
+    )
     vloggers, vlogger_index = np.unique(
         np.concatenate([inter["vlogger_id"], events["vlogger_id"]]).astype(str), return_inverse=True
     )
@@ -288,7 +303,9 @@ def base_parser(description, raw_help, default_name=None, paper_filters=True):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("raw", help=raw_help)
     parser.add_argument("out_dir", help="data folder: writes OUT_DIR/NAME/NAME.{inter,item,uvl} (use as --data_path)")
-    parser.add_argument("--name", default=default_name, help=f"dataset name (default: {default_name or 'the input folder name'})")
+    parser.add_argument(
+        "--name", default=default_name, help=f"dataset name (default: {default_name or 'the input folder name'})"
+    )
     if paper_filters:
         add_threshold_flags(parser)
     return parser
@@ -302,7 +319,19 @@ def filter_and_finish(args, positives, explicit_links):
 
 
 __all__ = [
-    "ConversionError", "Thresholds", "raw_file", "add_threshold_flags", "thresholds_from_args", "read_checked_csv",
-    "drop_duplicates_logged", "apply_paper_filters", "paper_user_vlogger_pairs", "statistics", "format_statistics", "finish",
-    "run_cli", "base_parser", "filter_and_finish",
+    "ConversionError",
+    "Thresholds",
+    "raw_file",
+    "add_threshold_flags",
+    "thresholds_from_args",
+    "read_checked_csv",
+    "drop_duplicates_logged",
+    "apply_paper_filters",
+    "paper_user_vlogger_pairs",
+    "statistics",
+    "format_statistics",
+    "finish",
+    "run_cli",
+    "base_parser",
+    "filter_and_finish",
 ]

@@ -46,8 +46,10 @@ def read_events(path, min_completion, min_watch_seconds):
             raise ConversionError(f"{path}: an empty user_id, video_id or vlogger_id at line {line}")
         frame = chunk.rename(columns={"video_id": "item_id"})
         explicit = (frame[EXPLICIT_FEEDBACK].fillna(0) > 0).any(axis=1)
-        positive = explicit | (frame["completion_rate"].fillna(0) > min_completion) | (
-            frame["watch_seconds"].fillna(0) > min_watch_seconds
+        positive = (
+            explicit
+            | (frame["completion_rate"].fillna(0) > min_completion)
+            | (frame["watch_seconds"].fillna(0) > min_watch_seconds)
         )
         positives.append(frame.loc[positive, ["user_id", "item_id", "vlogger_id", "timestamp"]])
         followed = (frame[EXPLICIT_VLOGGER].fillna(0) > 0).any(axis=1)
@@ -57,7 +59,9 @@ def read_events(path, min_completion, min_watch_seconds):
     clash = publishers["item_id"].duplicated(keep=False)
     if clash.any():
         examples = ", ".join(publishers.loc[clash, "item_id"].unique()[:5])
-        raise ConversionError(f"{path}: {publishers.loc[clash, 'item_id'].nunique()} video(s) have two or more vloggers, e.g. {examples}")
+        raise ConversionError(
+            f"{path}: {publishers.loc[clash, 'item_id'].nunique()} video(s) have two or more vloggers, e.g. {examples}"
+        )
     if np.isnan(pd.concat(positives)["timestamp"].to_numpy(dtype=float)).any():
         raise ConversionError(f"{path}: positive interactions without a timestamp")
     return pd.concat(positives, ignore_index=True), pd.concat(links, ignore_index=True)
@@ -65,8 +69,12 @@ def read_events(path, min_completion, min_watch_seconds):
 
 def main(argv=None):
     parser = base_parser(__doc__.splitlines()[0], "the events CSV (schema in this module's docstring)", "takatak")
-    parser.add_argument("--min-completion", type=float, default=1.8, help="completion rates above this are positive (1.8)")
-    parser.add_argument("--min-watch-seconds", type=float, default=15.0, help="watch seconds above this are positive (15)")
+    parser.add_argument(
+        "--min-completion", type=float, default=1.8, help="completion rates above this are positive (1.8)"
+    )
+    parser.add_argument(
+        "--min-watch-seconds", type=float, default=15.0, help="watch seconds above this are positive (15)"
+    )
     args = parser.parse_args(argv)
     positives, links = read_events(args.raw, args.min_completion, args.min_watch_seconds)
     return filter_and_finish(args, positives, links)

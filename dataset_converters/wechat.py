@@ -75,10 +75,15 @@ def read_actions(path, feeds, min_loop, min_watch_seconds):
         known_length = length > 0  # NaN compares False too
         loops = np.divide(play_seconds, length, out=np.zeros_like(play_seconds), where=known_length)
         positive = explicit | (loops > min_loop) | (play_seconds > min_watch_seconds)
-        frame = pd.DataFrame({
-            "user_id": chunk["userid"].to_numpy().astype(np.int64), "item_id": chunk["feedid"].to_numpy().astype(np.int64),
-            "vlogger_id": author, "day": chunk["date_"].to_numpy(), "row": rows,
-        })
+        frame = pd.DataFrame(
+            {
+                "user_id": chunk["userid"].to_numpy().astype(np.int64),
+                "item_id": chunk["feedid"].to_numpy().astype(np.int64),
+                "vlogger_id": author,
+                "day": chunk["date_"].to_numpy(),
+                "row": rows,
+            }
+        )
         positives.append(frame[positive])
         followed = (chunk[EXPLICIT_VLOGGER].fillna(0) > 0).any(axis=1).to_numpy()
         links.append(frame.loc[followed, ["user_id", "vlogger_id", "day", "row"]])
@@ -93,7 +98,9 @@ def read_actions(path, feeds, min_loop, min_watch_seconds):
 def main(argv=None):
     parser = base_parser(__doc__.splitlines()[0], "folder with user_action.csv and feed_info.csv", "wechat")
     parser.add_argument("--min-loop", type=float, default=1.5, help="watch loops above this are positive (1.5)")
-    parser.add_argument("--min-watch-seconds", type=float, default=60.0, help="watch seconds above this are positive (60)")
+    parser.add_argument(
+        "--min-watch-seconds", type=float, default=60.0, help="watch seconds above this are positive (60)"
+    )
     args = parser.parse_args(argv)
     feeds = read_feeds(raw_file(args.raw, "feed_info.csv"))
     positives, links = read_actions(raw_file(args.raw, "user_action.csv"), feeds, args.min_loop, args.min_watch_seconds)

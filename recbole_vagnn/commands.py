@@ -28,7 +28,9 @@ CONVERTERS = {
 def usage():
     lines = ["usage: recbole-vagnn COMMAND [ARGS ...]   (recbole-vagnn COMMAND --help for its flags)", ""]
     lines += [f"  {name:<10} {text}" for name, (_, text) in COMMANDS.items()]
-    lines.append(f"  {'convert':<10} raw data to atomic files: recbole-vagnn convert {{{','.join(CONVERTERS)}}} RAW OUT_DIR")
+    lines.append(
+        f"  {'convert':<10} raw data to atomic files: recbole-vagnn convert {{{','.join(CONVERTERS)}}} RAW OUT_DIR"
+    )
     return "\n".join(lines)
 
 

@@ -19,17 +19,41 @@ import yaml
 from recbole_vagnn.errors import ConfigError
 
 BOOLEAN_KEYS = (
-    "use_cl", "use_vlogger_loss", "use_video_view", "use_vlogger_view", "use_vlogger_score",
-    "pool_l2_normalize", "require_pow", "reproducibility", "show_progress", "tripartite",
-    "save_dataset", "save_dataloaders", "valid_metric_bigger", "use_gpu",
+    "use_cl",
+    "use_vlogger_loss",
+    "use_video_view",
+    "use_vlogger_view",
+    "use_vlogger_score",
+    "pool_l2_normalize",
+    "require_pow",
+    "reproducibility",
+    "show_progress",
+    "tripartite",
+    "save_dataset",
+    "save_dataloaders",
+    "valid_metric_bigger",
+    "use_gpu",
 )
 INTEGER_AT_LEAST = {
-    "epochs": 1, "train_batch_size": 1, "eval_batch_size": 1, "embedding_size": 1, "n_layers": 1,
-    "eval_step": 1, "stopping_step": 1, "uvl_min_videos": 0, "uvl_min_links": 0,
+    "epochs": 1,
+    "train_batch_size": 1,
+    "eval_batch_size": 1,
+    "embedding_size": 1,
+    "n_layers": 1,
+    "eval_step": 1,
+    "stopping_step": 1,
+    "uvl_min_videos": 0,
+    "uvl_min_links": 0,
 }
 POSITIVE_NUMBERS = ("learning_rate", "cl_temperature", "ssl_tau", "gtn_beta", "gtn_gamma")
 NON_NEGATIVE_NUMBERS = (
-    "reg_weight", "cl_weight", "vlogger_loss_weight", "ssl_weight", "eps", "trend_lambda", "weight_decay",
+    "reg_weight",
+    "cl_weight",
+    "vlogger_loss_weight",
+    "ssl_weight",
+    "eps",
+    "trend_lambda",
+    "weight_decay",
 )
 PROBABILITIES = ("walk_q1", "walk_q2", "drop_ratio", "prop_dropout", "node_dropout", "message_dropout")
 CHOICES = {

@@ -78,8 +78,10 @@ class Recommender:
         try:
             self.model.load_state_dict(checkpoint["state_dict"])
         except RuntimeError as error:
-            raise CheckpointError(f"{model_file}: its weights do not fit dataset '{self.config['dataset']}' "
-                                  f"({' '.join(str(error).split())[:160]})") from error
+            raise CheckpointError(
+                f"{model_file}: its weights do not fit dataset '{self.config['dataset']}' "
+                f"({' '.join(str(error).split())[:160]})"
+            ) from error
         self.model.eval()
         self.device = device
         self.is_vagnn = hasattr(self.model, "score_parts")
@@ -128,8 +130,9 @@ class Recommender:
             )
             for u, videos in enumerate(rows[0]):
                 for j, video in enumerate(videos):
-                    video.update(gate=float(w[u, j]), video_part=float(video_part[u, j]),
-                                 vlogger_part=float(vlogger_part[u, j]))
+                    video.update(
+                        gate=float(w[u, j]), video_part=float(video_part[u, j]), vlogger_part=float(vlogger_part[u, j])
+                    )
         results = [{"user": token, "videos": videos} for token, videos in zip(self._tokens("uid", user_ids), rows[0])]
         if vloggers:
             preference = self.model.vlogger_scores(users).float().cpu()
@@ -145,7 +148,9 @@ class Recommender:
         return results
 
     def _tokens(self, kind, ids):
-        field = {"uid": self.dataset.uid_field, "iid": self.dataset.iid_field, "vlogger": self.dataset.vlogger_field}[kind]
+        field = {"uid": self.dataset.uid_field, "iid": self.dataset.iid_field, "vlogger": self.dataset.vlogger_field}[
+            kind
+        ]
         return list(self.dataset.field2id_token[field][np.asarray(ids, dtype=np.int64)])
 
     def _videos(self, user_ids, top_scores, top_items):
@@ -195,7 +200,9 @@ def _table(result):
             line += f"  = video {v['video_part']:8.4f} + vlogger {v['vlogger_part']:8.4f}  (w {v['gate']:.2f})"
         lines.append(line)
     if "vloggers" in result:
-        lines.append("  vloggers to follow: " + ", ".join(f"{p['vlogger']} ({p['score']:.3f})" for p in result["vloggers"]))
+        lines.append(
+            "  vloggers to follow: " + ", ".join(f"{p['vlogger']} ({p['score']:.3f})" for p in result["vloggers"])
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -232,14 +239,19 @@ def main(argv=None):
     who.add_argument("--all-users", action="store_true", help="every user of the dataset (batch mode)")
     parser.add_argument("--topk", type=int, default=10, help="videos per user (default: 10)")
     parser.add_argument("--explain", action="store_true", help="split each VA-GNN score by the gate (default: off)")
-    parser.add_argument("--vloggers", type=int, default=0, help="vloggers to suggest per user, VA-GNN only (default: 0)")
+    parser.add_argument(
+        "--vloggers", type=int, default=0, help="vloggers to suggest per user, VA-GNN only (default: 0)"
+    )
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--output", default=None, help="file to write (default: standard output)")
     parser.add_argument("--batch-size", type=int, default=256, help="users scored at once (default: 256)")
     parser.add_argument("--data_path", default=None, help="folder holding the dataset (default: the checkpoint's)")
     parser.add_argument("--device", default="cpu", help="torch device (default: cpu)")
-    parser.add_argument("--trust-checkpoint", action="store_true",
-                        help="also load files that unpickle Python objects (e.g. RecBole's own); only from a trusted source")
+    parser.add_argument(
+        "--trust-checkpoint",
+        action="store_true",
+        help="also load files that unpickle Python objects (e.g. RecBole's own); only from a trusted source",
+    )
     args = parser.parse_args(argv)
     recommender = Recommender(args.model_file, args.data_path, args.trust_checkpoint, args.device)
     if args.all_users:
@@ -247,8 +259,9 @@ def main(argv=None):
     else:
         tokens = read_user_file(args.users_file) if args.users_file else args.user
     recommender.user_ids(tokens)  # every token checked before anything is written
-    results = recommender.recommend(tokens, args.topk, args.explain, args.vloggers, args.batch_size,
-                                    progress=args.output is not None)
+    results = recommender.recommend(
+        tokens, args.topk, args.explain, args.vloggers, args.batch_size, progress=args.output is not None
+    )
     if args.output is None:
         write_results(results, sys.stdout, args.format)
         return

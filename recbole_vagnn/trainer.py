@@ -36,8 +36,13 @@ class PluginTrainerMixin:
         if self._data_sha256 is None:
             self._data_sha256 = data_digest(self.config["data_path"], self.config["dataset"])
         state = checkpoint_state(
-            self.config, self.model, self.optimizer, self._data_sha256,
-            epoch=epoch, cur_step=self.cur_step, best_valid_score=self.best_valid_score,
+            self.config,
+            self.model,
+            self.optimizer,
+            self._data_sha256,
+            epoch=epoch,
+            cur_step=self.cur_step,
+            best_valid_score=self.best_valid_score,
         )
         saved_model_file = kwargs.pop("saved_model_file", self.saved_model_file)
         torch.save(state, saved_model_file)
@@ -66,9 +71,7 @@ class PluginTrainerMixin:
             self.model.load_state_dict(checkpoint["state_dict"])
             self.model.load_other_parameter(checkpoint.get("other_parameter"))
             self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
-        return super().evaluate(
-            eval_data, load_best_model=False, model_file=model_file, show_progress=show_progress
-        )
+        return super().evaluate(eval_data, load_best_model=False, model_file=model_file, show_progress=show_progress)
 
 
 class Trainer(PluginTrainerMixin, RecBoleTrainer):

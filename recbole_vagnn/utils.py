@@ -9,8 +9,11 @@ from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.trainer import get_trainer  # noqa: F401 - RecBole keeps get_trainer beside get_model
 
 RECBOLE_MODEL_PACKAGES = (
-    "general_recommender", "context_aware_recommender", "sequential_recommender",
-    "knowledge_aware_recommender", "exlib_recommender",
+    "general_recommender",
+    "context_aware_recommender",
+    "sequential_recommender",
+    "knowledge_aware_recommender",
+    "exlib_recommender",
 )
 
 

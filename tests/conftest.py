@@ -13,9 +13,16 @@ UVL_HEADER = "user_id:token\tvlogger_id:token"
 # 3 users, 4 videos, 2 vloggers: the hand-computable graph of the model tests.
 # u1 watches v1 v2 v3 v4 (v4 last), u2 watches v1 v3 v4, u3 watches v2 v4 v1.
 TINY_INTER = [
-    ("u1", "v1", 1), ("u1", "v2", 2), ("u1", "v3", 3), ("u1", "v4", 4),
-    ("u2", "v1", 1), ("u2", "v3", 2), ("u2", "v4", 3),
-    ("u3", "v2", 1), ("u3", "v4", 2), ("u3", "v1", 3),
+    ("u1", "v1", 1),
+    ("u1", "v2", 2),
+    ("u1", "v3", 3),
+    ("u1", "v4", 4),
+    ("u2", "v1", 1),
+    ("u2", "v3", 2),
+    ("u2", "v4", 3),
+    ("u3", "v2", 1),
+    ("u3", "v4", 2),
+    ("u3", "v1", 3),
 ]
 TINY_ITEM = [("v1", "pA"), ("v2", "pA"), ("v3", "pB"), ("v4", "pB")]
 TINY_UVL = [("u1", "pA"), ("u2", "pB"), ("u3", "pA"), ("u3", "pB")]
@@ -25,8 +32,16 @@ def _lines(header, rows):
     return "\n".join([header] + ["\t".join(map(str, row)) for row in rows]) + "\n"
 
 
-def write_raw(folder, name, inter=TINY_INTER, item=TINY_ITEM, uvl=TINY_UVL,
-              inter_header=INTER_HEADER, item_header=ITEM_HEADER, uvl_header=UVL_HEADER):
+def write_raw(
+    folder,
+    name,
+    inter=TINY_INTER,
+    item=TINY_ITEM,
+    uvl=TINY_UVL,
+    inter_header=INTER_HEADER,
+    item_header=ITEM_HEADER,
+    uvl_header=UVL_HEADER,
+):
     """Write NAME.inter/.item/.uvl into folder/NAME; ``None`` skips a file."""
     target = folder / name
     target.mkdir(parents=True, exist_ok=True)

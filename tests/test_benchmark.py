@@ -48,7 +48,9 @@ def test_interrupted_benchmark_resumes_without_rerunning_finished_runs(tmp_path,
     finished = (out / "runs" / "vagnn-demo" / "VAGNN-seed2020.json").read_text()
     assert not (out / "runs" / "vagnn-demo" / "LightGCN-seed2020.json").exists()
 
-    monkeypatch.setattr(quick_start, "run_recbole", lambda model=None, **kw: (calls.append(model), real_run(model=model, **kw))[1])
+    monkeypatch.setattr(
+        quick_start, "run_recbole", lambda model=None, **kw: (calls.append(model), real_run(model=model, **kw))[1]
+    )
     calls.clear()
     benchmark.main(arguments)
     assert calls == ["LightGCN"]
@@ -85,7 +87,11 @@ def test_table_marks_best_and_runner_up_by_value_with_ties():
         return {**values, "seconds/epoch": 1.0, "best epoch": 3, "seeds": 1}
 
     table = benchmark.markdown_table({"VAGNN": row(0.3), "X": row(0.3), "Y": row(0.2), "Z": row(0.1)}, {}, "VAGNN", "t")
-    lines = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ") and "Recall" not in line}
+    lines = {
+        line.split("|")[1].strip(): line
+        for line in table.splitlines()
+        if line.startswith("| ") and "Recall" not in line
+    }
     assert "**0.3000**" in lines["VAGNN"] and "**0.3000**" in lines["X"]
     assert "<u>0.2000</u>" in lines["Y"] and "**" not in lines["Z"] and "<u>" not in lines["Z"]
     assert "| Improv. (%) | 0.00 |" in table

@@ -18,8 +18,17 @@ def tiny_root(tmp_path):
 
 
 def trained(tiny_root, tmp_path, model_name="VAGNN"):
-    config = make_config(model_name, "tiny", data_path=tiny_root, checkpoint_dir=str(tmp_path / "saved"),
-                         embedding_size=4, epochs=1, cl_weight=0.1, topk=[2], valid_metric="Recall@2")
+    config = make_config(
+        model_name,
+        "tiny",
+        data_path=tiny_root,
+        checkpoint_dir=str(tmp_path / "saved"),
+        embedding_size=4,
+        epochs=1,
+        cl_weight=0.1,
+        topk=[2],
+        valid_metric="Recall@2",
+    )
     dataset = create_dataset(config)
     train_data, valid_data, _ = data_preparation(config, dataset)
     model = get_model(model_name)(config, train_data.dataset)
@@ -53,11 +62,14 @@ def test_a_checkpoint_with_python_objects_is_refused_unless_trusted(tiny_root, t
     assert load_checkpoint(path, trust=True)["config"]["model"] == "VAGNN"
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"certainly not a checkpoint" * 4, "not a model checkpoint"),
-    (b"", "not a model checkpoint"),
-    (None, "file not found"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"certainly not a checkpoint" * 4, "not a model checkpoint"),
+        (b"", "not a model checkpoint"),
+        (None, "file not found"),
+    ],
+)
 def test_a_file_that_is_no_checkpoint_is_one_clear_error(tmp_path, content, message):
     path = tmp_path / "model.pth"
     if content is not None:

@@ -11,10 +11,31 @@ from dataset_converters.common import ConversionError, Thresholds, apply_paper_f
 from recbole_vagnn.data import create_dataset
 from tests.conftest import make_config
 
-LOOSE = ["--min-user-interactions", "1", "--min-video-interactions", "1", "--min-vlogger-videos", "1",
-         "--min-user-vlogger-interactions", "1"]
-ACTION_COLUMNS = ["userid", "feedid", "date_", "device", "read_comment", "comment", "like", "play", "stay",
-                  "click_avatar", "forward", "follow", "favorite"]
+LOOSE = [
+    "--min-user-interactions",
+    "1",
+    "--min-video-interactions",
+    "1",
+    "--min-vlogger-videos",
+    "1",
+    "--min-user-vlogger-interactions",
+    "1",
+]
+ACTION_COLUMNS = [
+    "userid",
+    "feedid",
+    "date_",
+    "device",
+    "read_comment",
+    "comment",
+    "like",
+    "play",
+    "stay",
+    "click_avatar",
+    "forward",
+    "follow",
+    "favorite",
+]
 
 
 def action(user, feed, day=1, play=0, **flags):
@@ -27,7 +48,8 @@ def write_wechat(folder, actions, feeds):
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(actions, columns=ACTION_COLUMNS).to_csv(folder / "user_action.csv", index=False)
     pd.DataFrame(feeds, columns=["feedid", "authorid", "videoplayseconds", "bgm_song_id"]).to_csv(
-        folder / "feed_info.csv", index=False)
+        folder / "feed_info.csv", index=False
+    )
     return folder
 
 
@@ -37,9 +59,12 @@ def read_out(out, name):
 
 # ---- the filters -------------------------------------------------------------------------------
 
+
 def frame(pairs, vlogger_of):
-    return pd.DataFrame([(u, v, vlogger_of[v], t) for t, (u, v) in enumerate(pairs)],
-                        columns=["user_id", "item_id", "vlogger_id", "timestamp"])
+    return pd.DataFrame(
+        [(u, v, vlogger_of[v], t) for t, (u, v) in enumerate(pairs)],
+        columns=["user_id", "item_id", "vlogger_id", "timestamp"],
+    )
 
 
 NO_EVENTS = pd.DataFrame(columns=["user_id", "vlogger_id", "timestamp"])
@@ -58,8 +83,9 @@ def test_filters_iterate_to_a_fixed_point():
 def test_only_explicit_events_are_kept_each_pair_at_its_earliest_time():
     vlogger_of = {1: "p1", 2: "p1", 3: "p1", 4: "p2", 5: "p3", 6: "p3"}
     pairs = [("A", 1), ("A", 2), ("A", 3), ("A", 4), ("B", 5), ("B", 6), ("B", 1)]
-    events = pd.DataFrame({"user_id": ["B", "B", "B", "C"], "vlogger_id": ["p3", "p2", "p3", "p1"],
-                           "timestamp": [9.0, 1.0, 4.0, 2.0]})
+    events = pd.DataFrame(
+        {"user_id": ["B", "B", "B", "C"], "vlogger_id": ["p3", "p2", "p3", "p1"], "timestamp": [9.0, 1.0, 4.0, 2.0]}
+    )
     inter, kept, _ = apply_paper_filters(frame(pairs, vlogger_of), events, Thresholds(1, 1, 2, 3, 1))
     assert "p2" not in set(inter["vlogger_id"])  # one video only
     # A's three videos of p1 make no row: the dataset applies that rule to the training split.
@@ -79,21 +105,27 @@ def test_table1_counts_user_vlogger_pairs_the_papers_way():
 
 # ---- WeChat --------------------------------------------------------------------------------------
 
+
 def test_wechat_positive_rules(tmp_path):
     feeds = [(10, "a1", 10, 0), (11, "a1", 100, 0), (12, "a2", 100, 0), (13, "a2", 10, 0), (14, "a2", 200, 0)]
     actions = [
-        action(1, 10, play=16_000),          # 1.6 loops of a 10 s video -> positive
-        action(1, 11, play=61_000),          # 61 s watched -> positive
-        action(1, 12, play=59_000),          # 0.59 loops, 59 s -> negative
-        action(1, 13, play=14_000),          # 1.4 loops, 14 s -> negative
-        action(2, 14, play=1_000, like=1),   # explicit feedback -> positive
+        action(1, 10, play=16_000),  # 1.6 loops of a 10 s video -> positive
+        action(1, 11, play=61_000),  # 61 s watched -> positive
+        action(1, 12, play=59_000),  # 0.59 loops, 59 s -> negative
+        action(1, 13, play=14_000),  # 1.4 loops, 14 s -> negative
+        action(2, 14, play=1_000, like=1),  # explicit feedback -> positive
         action(2, 12, play=0, read_comment=1),
-        action(2, 13, play=0, follow=1),     # follow alone is no positive video interaction
+        action(2, 13, play=0, follow=1),  # follow alone is no positive video interaction
     ]
     write_wechat(tmp_path / "raw", actions, feeds)
     wechat.main([str(tmp_path / "raw"), str(tmp_path / "out"), *LOOSE])
     out = read_out(tmp_path / "out", "wechat")
-    assert sorted(zip(out["inter"]["user_id:token"], out["inter"]["item_id:token"])) == [(1, 10), (1, 11), (2, 12), (2, 14)]
+    assert sorted(zip(out["inter"]["user_id:token"], out["inter"]["item_id:token"])) == [
+        (1, 10),
+        (1, 11),
+        (2, 12),
+        (2, 14),
+    ]
     links = set(zip(out["uvl"]["user_id:token"], out["uvl"]["vlogger_id:token"]))
     assert links == {(2, "a2")}  # the follow; watching 2 of a1's videos is no event
 
@@ -102,8 +134,8 @@ def test_wechat_events_share_the_interactions_clock_and_unknown_lengths_give_no_
     feeds = [(10, "a1", 10, 0), (11, "a1", 0, 0), (12, "a2", -3, 0), (13, "a2", 10, 0)]
     actions = [
         action(1, 10, day=1, like=1),
-        action(1, 11, day=1, play=5_000),       # length 0: unknown, no loop -> negative
-        action(1, 12, day=2, play=5_000),       # negative length: unknown -> negative
+        action(1, 11, day=1, play=5_000),  # length 0: unknown, no loop -> negative
+        action(1, 12, day=2, play=5_000),  # negative length: unknown -> negative
         action(1, 13, day=3, like=1, follow=1),  # the follow happens on this (last) row
     ]
     write_wechat(tmp_path / "raw", actions, feeds)
@@ -158,14 +190,21 @@ def test_wechat_videos_without_author_and_duplicates_are_counted(tmp_path, caplo
     assert "dropped 1 duplicate user-video row(s)" in caplog.text
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda raw: (raw / "feed_info.csv").unlink(), "feed_info.csv: file not found"),
-    (lambda raw: (raw / "user_action.csv").write_text(""), "user_action.csv: the file is empty"),
-    (lambda raw: (raw / "user_action.csv").write_text(",".join(ACTION_COLUMNS) + "\n"), "header but no rows"),
-    (lambda raw: (raw / "user_action.csv").write_text("userid,feedid\n1,10\n"), "missing column(s)"),
-    (lambda raw: (raw / "user_action.csv").write_text(
-        (raw / "user_action.csv").read_text().replace("16000", "lots", 1)), "non-numeric value 'lots' at line 2"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda raw: (raw / "feed_info.csv").unlink(), "feed_info.csv: file not found"),
+        (lambda raw: (raw / "user_action.csv").write_text(""), "user_action.csv: the file is empty"),
+        (lambda raw: (raw / "user_action.csv").write_text(",".join(ACTION_COLUMNS) + "\n"), "header but no rows"),
+        (lambda raw: (raw / "user_action.csv").write_text("userid,feedid\n1,10\n"), "missing column(s)"),
+        (
+            lambda raw: (raw / "user_action.csv").write_text(
+                (raw / "user_action.csv").read_text().replace("16000", "lots", 1)
+            ),
+            "non-numeric value 'lots' at line 2",
+        ),
+    ],
+)
 def test_wechat_bad_input_stops_cleanly_and_writes_nothing(tmp_path, damage, message):
     raw = write_wechat(tmp_path / "raw", [action(1, 10, play=16_000)], [(10, "a1", 10, 0)])
     damage(raw)
@@ -181,15 +220,18 @@ def _replace_line(path, line, text):
     path.write_text("\n".join(lines) + "\n")
 
 
-@pytest.mark.parametrize("userid, message", [
-    ("1.5", "column 'userid' has '1.5', which is not an integer id that fits 64 bits at line 3"),
-    ("", "column 'userid' is empty at line 3"),
-    ("99999999999999999999", "has '99999999999999999999', which is not an integer id that fits 64 bits at line 3"),
-])
+@pytest.mark.parametrize(
+    "userid, message",
+    [
+        ("1.5", "column 'userid' has '1.5', which is not an integer id that fits 64 bits at line 3"),
+        ("", "column 'userid' is empty at line 3"),
+        ("99999999999999999999", "has '99999999999999999999', which is not an integer id that fits 64 bits at line 3"),
+    ],
+)
 def test_wechat_ids_must_be_integers_that_fit(tmp_path, userid, message):
     raw = write_wechat(tmp_path / "raw", [action(1, 10, like=1), action(2, 10, like=1)], [(10, "a1", 10, 0)])
     row = (raw / "user_action.csv").read_text().splitlines()[2]
-    _replace_line(raw / "user_action.csv", 3, userid + row[row.index(","):])
+    _replace_line(raw / "user_action.csv", 3, userid + row[row.index(",") :])
     with pytest.raises(ConversionError, match=message.replace("(", r"\(").replace(".", r"\.")):
         wechat.main([str(raw), str(tmp_path / "out"), *LOOSE])
     assert not (tmp_path / "out" / "wechat").exists()
@@ -277,40 +319,67 @@ def test_a_folder_holding_other_files_is_not_replaced(tmp_path):
 
 
 def test_wechat_command_line_reports_errors_without_traceback(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "dataset_converters.wechat", str(tmp_path / "none"), str(tmp_path / "out")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "dataset_converters.wechat", str(tmp_path / "none"), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1
     assert "error:" in done.stderr and "file not found" in done.stderr and "Traceback" not in done.stderr
 
 
 # ---- TakaTak ------------------------------------------------------------------------------------
 
-TAKATAK_COLUMNS = ["user_id", "video_id", "vlogger_id", "timestamp", "watch_seconds", "completion_rate",
-                   "like", "comment", "share", "favorite", "follow", "homepage"]
+TAKATAK_COLUMNS = [
+    "user_id",
+    "video_id",
+    "vlogger_id",
+    "timestamp",
+    "watch_seconds",
+    "completion_rate",
+    "like",
+    "comment",
+    "share",
+    "favorite",
+    "follow",
+    "homepage",
+]
 
 
 def event(user, video, vlogger, ts, watch=1.0, completion=0.1, **flags):
     row = dict.fromkeys(TAKATAK_COLUMNS, 0)
-    row.update(user_id=user, video_id=video, vlogger_id=vlogger, timestamp=ts, watch_seconds=watch,
-               completion_rate=completion, **flags)
+    row.update(
+        user_id=user,
+        video_id=video,
+        vlogger_id=vlogger,
+        timestamp=ts,
+        watch_seconds=watch,
+        completion_rate=completion,
+        **flags,
+    )
     return row
 
 
 def test_takatak_rules_and_schema(tmp_path):
     events = [
-        event("u1", "v1", "p1", 1, completion=1.9),   # positive: completion > 1.8
-        event("u1", "v2", "p1", 2, watch=16),         # positive: > 15 s
+        event("u1", "v1", "p1", 1, completion=1.9),  # positive: completion > 1.8
+        event("u1", "v2", "p1", 2, watch=16),  # positive: > 15 s
         event("u1", "v3", "p2", 3, watch=15, completion=1.8),  # negative: neither strictly above
-        event("u2", "v3", "p2", 4, share=1),          # positive: explicit
-        event("u2", "v1", "p1", 5, homepage=1),       # homepage visit -> user-vlogger link only
+        event("u2", "v3", "p2", 4, share=1),  # positive: explicit
+        event("u2", "v1", "p1", 5, homepage=1),  # homepage visit -> user-vlogger link only
     ]
     path = tmp_path / "events.csv"
     pd.DataFrame(events).to_csv(path, index=False)
     takatak.main([str(path), str(tmp_path / "out"), *LOOSE])
     out = read_out(tmp_path / "out", "takatak")
-    assert sorted(zip(out["inter"]["user_id:token"], out["inter"]["item_id:token"])) == [("u1", "v1"), ("u1", "v2"), ("u2", "v3")]
+    assert sorted(zip(out["inter"]["user_id:token"], out["inter"]["item_id:token"])) == [
+        ("u1", "v1"),
+        ("u1", "v2"),
+        ("u2", "v3"),
+    ]
     assert list(zip(out["uvl"]["user_id:token"], out["uvl"]["vlogger_id:token"], out["uvl"]["timestamp:float"])) == [
-        ("u2", "p1", 5.0)]  # the homepage visit, at its view's time
+        ("u2", "p1", 5.0)
+    ]  # the homepage visit, at its view's time
 
 
 def test_takatak_an_empty_id_is_an_error_naming_its_line(tmp_path):
@@ -329,6 +398,7 @@ def test_takatak_video_with_two_vloggers_is_an_error(tmp_path):
 
 
 # ---- the authors' release ------------------------------------------------------------------------
+
 
 def write_release(folder, lines):
     folder.mkdir(parents=True, exist_ok=True)

@@ -110,16 +110,26 @@ def test_embedded_dataset_loads_with_its_documented_structure():
         ({"uvl": TINY_UVL + [("u9", "pA")]}, "users that have no interaction"),
         ({"uvl": TINY_UVL + [("u1", "pZ")]}, "vloggers that publish no video"),
         ({"item": None}, "tiny.item: file not found"),
-        ({"inter": TINY_INTER[:4] + [("u2", "v1", "")] + TINY_INTER[5:]}, "without a numeric 'timestamp', first at line 6"),
+        (
+            {"inter": TINY_INTER[:4] + [("u2", "v1", "")] + TINY_INTER[5:]},
+            "without a numeric 'timestamp', first at line 6",
+        ),
         ({"item_header": "item_id:token\tauthor:token"}, "missing column(s) ['vlogger_id']"),
         ({"uvl_header": "user_id:token\tauthor:token"}, "missing column(s) ['vlogger_id']"),
-        ({"inter": TINY_INTER[:2] + [("u1", "v3", "noon")] + TINY_INTER[3:]},
-         "tiny.inter: line 4: 'timestamp:float' must be a number, got 'noon'"),
-        ({"inter": TINY_INTER[:2] + [("u1", "v3", 3, 7)] + TINY_INTER[3:]},
-         "tiny.inter: line 4 has 4 fields, the header declares 3"),
+        (
+            {"inter": TINY_INTER[:2] + [("u1", "v3", "noon")] + TINY_INTER[3:]},
+            "tiny.inter: line 4: 'timestamp:float' must be a number, got 'noon'",
+        ),
+        (
+            {"inter": TINY_INTER[:2] + [("u1", "v3", 3, 7)] + TINY_INTER[3:]},
+            "tiny.inter: line 4 has 4 fields, the header declares 3",
+        ),
         ({"inter_header": "user_id:token,item_id:token,timestamp:float"}, "tiny.inter: line 1 is comma-separated"),
         ({"item_header": "item_id\tvlogger_id"}, "tiny.item: header field 'item_id' has no type"),
-        ({"item_header": "item_id:token\tvlogger_id:text"}, "header field 'vlogger_id:text' has the unknown type 'text'"),
+        (
+            {"item_header": "item_id:token\tvlogger_id:text"},
+            "header field 'vlogger_id:text' has the unknown type 'text'",
+        ),
     ],
 )
 def test_bad_input_raises_a_clear_error_naming_the_file(tmp_path, kwargs, message):
@@ -218,18 +228,39 @@ def test_unsupported_dataset_caching_is_announced(tiny_root, caplog):
 # ---- no validation or test interaction may shape what training sees (the .uvl leak) -----------
 
 UVL_TIMED_HEADER = "user_id:token\tvlogger_id:token\ttimestamp:float"
-LEAK_ITEM = [("v1", "pA"), ("v2", "pA"), ("v3", "pA"), ("v4", "pB"), ("v5", "pB"),
-             ("v6", "pC"), ("v7", "pC"), ("v8", "pD"), ("v9", "pD")]
+LEAK_ITEM = [
+    ("v1", "pA"),
+    ("v2", "pA"),
+    ("v3", "pA"),
+    ("v4", "pB"),
+    ("v5", "pB"),
+    ("v6", "pC"),
+    ("v7", "pC"),
+    ("v8", "pD"),
+    ("v9", "pD"),
+]
 # Per user the 4th interaction is the validation one, the 5th the test one.
 LEAK_INTER = [
-    ("u1", "v1", 1), ("u1", "v2", 2), ("u1", "v4", 3), ("u1", "v3", 4), ("u1", "v6", 5),
-    ("u2", "v4", 1), ("u2", "v5", 2), ("u2", "v8", 3), ("u2", "v9", 4), ("u2", "v1", 5),
-    ("u3", "v1", 1), ("u3", "v2", 2), ("u3", "v3", 3), ("u3", "v6", 4), ("u3", "v7", 5),
+    ("u1", "v1", 1),
+    ("u1", "v2", 2),
+    ("u1", "v4", 3),
+    ("u1", "v3", 4),
+    ("u1", "v6", 5),
+    ("u2", "v4", 1),
+    ("u2", "v5", 2),
+    ("u2", "v8", 3),
+    ("u2", "v9", 4),
+    ("u2", "v1", 5),
+    ("u3", "v1", 1),
+    ("u3", "v2", 2),
+    ("u3", "v3", 3),
+    ("u3", "v6", 4),
+    ("u3", "v7", 5),
 ]
 LEAK_UVL = [
-    ("u1", "pB", 1),   # follow before training ends: kept
-    ("u1", "pD", 4),   # follow on u1's validation row: left out
-    ("u1", "pC", 5),   # follow on u1's test row: left out
+    ("u1", "pB", 1),  # follow before training ends: kept
+    ("u1", "pD", 4),  # follow on u1's validation row: left out
+    ("u1", "pC", 5),  # follow on u1's test row: left out
     ("u2", "pD", ""),  # no time: known before training
 ]
 # u1 has 3 videos of pA only with its validation video v3; u3 has 3 of pA in training.
@@ -239,8 +270,9 @@ PAPER = LEAK_FREE | {("u1", "pA"), ("u1", "pC"), ("u1", "pD")}
 
 @pytest.fixture
 def leak_root(tmp_path):
-    return write_raw(tmp_path / "data", "leak", inter=LEAK_INTER, item=LEAK_ITEM, uvl=LEAK_UVL,
-                     uvl_header=UVL_TIMED_HEADER)
+    return write_raw(
+        tmp_path / "data", "leak", inter=LEAK_INTER, item=LEAK_ITEM, uvl=LEAK_UVL, uvl_header=UVL_TIMED_HEADER
+    )
 
 
 def training_split(root, **overrides):

@@ -47,7 +47,11 @@ def test_one_solver_step_by_hand(tiny_root):
 
 def test_gradients_reach_the_embeddings(tiny_root):
     model = build(tiny_root)
-    interaction = {"user_id": torch.tensor([1, 2]), "item_id": torch.tensor([1, 3]), "neg_item_id": torch.tensor([4, 2])}
+    interaction = {
+        "user_id": torch.tensor([1, 2]),
+        "item_id": torch.tensor([1, 3]),
+        "neg_item_id": torch.tensor([4, 2]),
+    }
     model.calculate_loss(interaction).backward()
     assert model.user_embedding.weight.grad.abs().sum() > 0 and model.item_embedding.weight.grad.abs().sum() > 0
 

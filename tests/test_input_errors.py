@@ -110,10 +110,13 @@ def test_a_missing_dataset_names_the_folder_and_how_to_make_one(tmp_path):
     assert "dataset_converters.wechat" in str(error.value) and "recbole_vagnn.experiments.synthetic" in str(error.value)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("epochs: [1\n", "bad YAML"),
-    ("- epochs\n- 2\n", "a config file must hold 'key: value' lines, got a list"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("epochs: [1\n", "bad YAML"),
+        ("- epochs\n- 2\n", "a config file must hold 'key: value' lines, got a list"),
+    ],
+)
 def test_a_bad_config_file_is_one_line(tiny_root, tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
@@ -129,7 +132,9 @@ def test_a_bad_config_file_is_one_line(tiny_root, tmp_path, text, message):
 def test_run_recbole_reports_a_bad_value_in_one_line_and_writes_nothing(tmp_path):
     done = subprocess.run(
         [sys.executable, str(REPO / "run_recbole.py"), "--model=VAGNN", "--train_batch_size=0"],
-        capture_output=True, text=True, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert done.returncode == 1
     assert done.stderr.strip() == (
@@ -138,23 +143,29 @@ def test_run_recbole_reports_a_bad_value_in_one_line_and_writes_nothing(tmp_path
     assert list(tmp_path.iterdir()) == []  # no log/, no saved/
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--seeds", "0"], "--seeds must be at least 1, got 0"),
-    (["--models", " , "], "--models names no model"),
-    (["--models", "VAGNN,VAGNN-Z"], "--models: 'VAGNN-Z' is no model label"),
-    (["--models", "VAGNN", "--epochs", "0"], "config 'epochs' must be an integer >= 1, got 0"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--seeds", "0"], "--seeds must be at least 1, got 0"),
+        (["--models", " , "], "--models names no model"),
+        (["--models", "VAGNN,VAGNN-Z"], "--models: 'VAGNN-Z' is no model label"),
+        (["--models", "VAGNN", "--epochs", "0"], "config 'epochs' must be an integer >= 1, got 0"),
+    ],
+)
 def test_benchmark_refuses_bad_arguments_before_writing(tmp_path, capsys, argv, message):
     out = tmp_path / "out"
     assert message in fails(benchmark.main, [*argv, "--out", str(out)], capsys)
     assert not out.exists()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--params", "lambda9"], "--params: unknown parameter(s) ['lambda9']"),
-    (["--params", "tau", "--grid", "0.1,x"], "--grid: '0.1,x' is not a comma-separated list of numbers"),
-    (["--params", "tau", "--grid", "0.5,0"], "config 'cl_temperature' must be a number > 0, got 0.0"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--params", "lambda9"], "--params: unknown parameter(s) ['lambda9']"),
+        (["--params", "tau", "--grid", "0.1,x"], "--grid: '0.1,x' is not a comma-separated list of numbers"),
+        (["--params", "tau", "--grid", "0.5,0"], "config 'cl_temperature' must be a number > 0, got 0.0"),
+    ],
+)
 def test_sweep_refuses_bad_arguments_before_starting_ray(tmp_path, capsys, argv, message):
     from recbole_vagnn.experiments import sweep
 
@@ -162,10 +173,13 @@ def test_sweep_refuses_bad_arguments_before_starting_ray(tmp_path, capsys, argv,
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--users", "0"], "users must be positive"),
-    (["--vlogger-share", "1.5"], "vlogger_share and topic_fidelity must lie in [0, 1]"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--users", "0"], "users must be positive"),
+        (["--vlogger-share", "1.5"], "vlogger_share and topic_fidelity must lie in [0, 1]"),
+    ],
+)
 def test_synthetic_refuses_bad_sizes_and_writes_nothing(tmp_path, capsys, argv, message):
     from recbole_vagnn.experiments import synthetic
 

@@ -42,8 +42,9 @@ def matrix(rows):
 
 # u0 and u1 follow p0; u1 and u2 follow p1; u_i watches v_i only. With q1 = q2 = 1 every user
 # walks to another user: u0 -> u1 and u2 -> u1 surely, u1 -> u0 or u2.
-CHAIN = dict(X=matrix([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), Y=matrix([[1, 0], [1, 1], [0, 1]]),
-             Z=matrix([[1, 1, 0], [0, 0, 1]]))
+CHAIN = dict(
+    X=matrix([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), Y=matrix([[1, 0], [1, 1], [0, 1]]), Z=matrix([[1, 1, 0], [0, 0, 1]])
+)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -111,7 +112,9 @@ def test_walk_rates_match_q1_and_q2():
     X = sp.csr_matrix((np.ones(n), (users, users)), shape=(n, n + 5 * vloggers))
     Y = sp.csr_matrix((np.ones(n), (users, users % vloggers)), shape=(n, vloggers))
     published = n + np.arange(5 * vloggers)
-    Z = sp.csr_matrix((np.ones(5 * vloggers), (np.arange(5 * vloggers) // 5, published)), shape=(vloggers, n + 5 * vloggers))
+    Z = sp.csr_matrix(
+        (np.ones(5 * vloggers), (np.arange(5 * vloggers) // 5, published)), shape=(vloggers, n + 5 * vloggers)
+    )
     q1, q2 = 0.4, 0.25
     video_view, _ = augment_views(X, Y, Z, q1=q1, q2=q2, seed=11)
     gained = (video_view - X).tocsc()

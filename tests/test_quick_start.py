@@ -62,7 +62,10 @@ def test_importing_the_package_leaves_torch_load_alone():
 def test_command_line_runs_a_recbole_model_with_recbole_flags(tmp_path):
     done = subprocess.run(
         [sys.executable, str(REPO / "run_recbole.py"), "--model=BPR", "--epochs=1", "--show_progress=False"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "test result" in done.stdout + done.stderr

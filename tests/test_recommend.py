@@ -32,10 +32,16 @@ def trained(tmp_path_factory):
     try:
         files = {}
         for model in ("VAGNN", "LightGCN"):
-            run_recbole(model=model, dataset="vagnn-demo", config_dict={
-                "data_path": str(root / "data"), "checkpoint_dir": str(root / model), "epochs": 2,
-                "show_progress": False,
-            })
+            run_recbole(
+                model=model,
+                dataset="vagnn-demo",
+                config_dict={
+                    "data_path": str(root / "data"),
+                    "checkpoint_dir": str(root / model),
+                    "epochs": 2,
+                    "show_progress": False,
+                },
+            )
             files[model] = next((root / model).glob("*.pth"))
     finally:
         os.chdir(cwd)
@@ -61,8 +67,10 @@ def test_top_k_is_the_masked_full_ranking_in_original_tokens(trained, model):
         assert result["user"] == token
         watched = set(inter.loc[inter["user_id:token"] == token, "item_id:token"])
         candidates = [(scores[row, i], dataset.id2token("item_id", i)) for i in range(1, dataset.item_num)]
-        expected = [video for _, video in sorted(
-            ((s, v) for s, v in candidates if v not in watched), key=lambda pair: -pair[0])[:10]]
+        expected = [
+            video
+            for _, video in sorted(((s, v) for s, v in candidates if v not in watched), key=lambda pair: -pair[0])[:10]
+        ]
         assert [v["video"] for v in result["videos"]] == expected
         assert [v["rank"] for v in result["videos"]] == list(range(1, 11))
         for video in result["videos"]:
@@ -116,9 +124,29 @@ def test_command_line_batch_mode_streams_every_user_to_a_file(trained, tmp_path)
     root, files = trained
     out = tmp_path / "all.csv"
     done = subprocess.run(
-        [sys.executable, "-m", "recbole_vagnn.recommend", "--model-file", str(files["VAGNN"]), "--all-users",
-         "--topk", "3", "--vloggers", "2", "--explain", "--format", "csv", "--output", str(out), "--batch-size", "64"],
-        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+        [
+            sys.executable,
+            "-m",
+            "recbole_vagnn.recommend",
+            "--model-file",
+            str(files["VAGNN"]),
+            "--all-users",
+            "--topk",
+            "3",
+            "--vloggers",
+            "2",
+            "--explain",
+            "--format",
+            "csv",
+            "--output",
+            str(out),
+            "--batch-size",
+            "64",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(out.open()))
@@ -127,14 +155,33 @@ def test_command_line_batch_mode_streams_every_user_to_a_file(trained, tmp_path)
     assert len(rows) == len(users) * (3 + 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["all.csv"]  # no partial file left
     single = subprocess.run(
-        [sys.executable, "-m", "recbole_vagnn.recommend", "--model-file", str(files["VAGNN"]), "--user", "5",
-         "--topk", "3", "--format", "json"],
-        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+        [
+            sys.executable,
+            "-m",
+            "recbole_vagnn.recommend",
+            "--model-file",
+            str(files["VAGNN"]),
+            "--user",
+            "5",
+            "--topk",
+            "3",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     result = json.loads(single.stdout)
-    assert [v["video"] for v in result["videos"]] == [r["video"] for r in rows if r["user"] == "5" and r["kind"] == "video"]
+    assert [v["video"] for v in result["videos"]] == [
+        r["video"] for r in rows if r["user"] == "5" and r["kind"] == "video"
+    ]
     unknown = subprocess.run(
         [sys.executable, "-m", "recbole_vagnn.recommend", "--model-file", str(files["VAGNN"]), "--user", "nobody"],
-        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: unknown user token(s) 'nobody'")

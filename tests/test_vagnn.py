@@ -164,7 +164,9 @@ def test_multitask_loss_of_equations_18_to_20(tiny_root, monkeypatch):
 
     expected_video = np.mean([-math.log(sigmoid(score(u, p) - score(u, n))) for u, p, n in zip(users, pos, neg)])
     assert video.item() == pytest.approx(expected_video, rel=1e-4)
-    expected_vlogger = np.mean([-math.log(sigmoid(eu[u] @ ep[p] - eu[u] @ ep[n])) for u, p, n in zip(t_users, t_pos, t_neg)])
+    expected_vlogger = np.mean(
+        [-math.log(sigmoid(eu[u] @ ep[p] - eu[u] @ ep[n])) for u, p, n in zip(t_users, t_pos, t_neg)]
+    )
     assert vlogger.item() == pytest.approx(5.0 * expected_vlogger, rel=1e-4)
     expected_cl = 0.0
     for kind, ids in ((0, sorted(set(users))), (1, sorted(set(pos))), (2, sorted({vlogger_of[v] for v in pos}))):
@@ -172,17 +174,22 @@ def test_multitask_loss_of_equations_18_to_20(tiny_root, monkeypatch):
         expected_cl += infonce_by_hand(a, b, ids, ids, model.cl_temperature) / 3
     assert cl.item() == pytest.approx(0.5 * expected_cl, rel=1e-4)
     # squared L2 of every layer-0 row the batch touches (repeats count), / (2 x batch size)
-    e0 = [t.weight.detach().numpy().astype(np.float64)
-          for t in (model.user_embedding, model.item_embedding, model.vlogger_embedding)]
+    e0 = [
+        t.weight.detach().numpy().astype(np.float64)
+        for t in (model.user_embedding, model.item_embedding, model.vlogger_embedding)
+    ]
     rows = (users + t_users, pos + neg, [vlogger_of[v] for v in pos + neg] + t_pos + t_neg)
     expected_reg = sum((table[ids] ** 2).sum() for table, ids in zip(e0, rows)) / (2 * len(users))
     assert reg.item() == pytest.approx(0.1 * expected_reg, rel=1e-4)
 
 
-@pytest.mark.parametrize("sampling, expected", [
-    ("pair", {("u1", "pA"): 1 / 4, ("u2", "pB"): 1 / 4, ("u3", "pA"): 1 / 4, ("u3", "pB"): 1 / 4}),
-    ("user", {("u1", "pA"): 1 / 3, ("u2", "pB"): 1 / 3, ("u3", "pA"): 1 / 6, ("u3", "pB"): 1 / 6}),
-])
+@pytest.mark.parametrize(
+    "sampling, expected",
+    [
+        ("pair", {("u1", "pA"): 1 / 4, ("u2", "pB"): 1 / 4, ("u3", "pA"): 1 / 4, ("u3", "pB"): 1 / 4}),
+        ("user", {("u1", "pA"): 1 / 3, ("u2", "pB"): 1 / 3, ("u3", "pA"): 1 / 6, ("u3", "pB"): 1 / 6}),
+    ],
+)
 def test_vlogger_triples_follow_the_chosen_distribution(tiny_root, sampling, expected):
     model, dataset = build(tiny_root, vlogger_sampling=sampling)
     torch.manual_seed(3)
@@ -223,7 +230,7 @@ def test_each_ablation_changes_what_it_should_and_nothing_else(tiny_root, varian
         torch.testing.assert_close(scores(ablated), scores(full))
         # Untouched terms: A keeps video BPR, vlogger BPR and the regulariser; B keeps video BPR
         # (its regulariser loses the vlogger stream's embeddings along with the vlogger loss).
-        for kept in ((0, 1, -1) if variant == "A" else (0,)):
+        for kept in (0, 1, -1) if variant == "A" else (0,):
             assert ablated_losses[kept].item() == pytest.approx(full_losses[kept].item())
     elif variant == "E":  # scores are e_u . e_v only; Q is unused
         users, videos, _ = full._concat_views(full.forward())
@@ -275,8 +282,11 @@ def test_bad_switches_are_refused(tiny_root):
 # u1, u2 follow pA and u3, u4 follow pB; u1 and u3 watch v1 v2, u2 and u4 watch v3 v4. With
 # q1 = q2 = 1 every walk is forced: U-P-U gives u1 u2's videos (and so on), U-V-U gives u1 u3's
 # vloggers. Both augmented views are complete bipartite graphs.
-PAIRS_INTER = [(u, v, t) for u, videos in (("u1", "v1 v2"), ("u2", "v3 v4"), ("u3", "v1 v2"), ("u4", "v3 v4"))
-               for t, v in enumerate(videos.split(), start=1)]
+PAIRS_INTER = [
+    (u, v, t)
+    for u, videos in (("u1", "v1 v2"), ("u2", "v3 v4"), ("u3", "v1 v2"), ("u4", "v3 v4"))
+    for t, v in enumerate(videos.split(), start=1)
+]
 PAIRS_ITEM = [("v1", "pA"), ("v2", "pB"), ("v3", "pA"), ("v4", "pB")]
 PAIRS_UVL = [("u1", "pA"), ("u2", "pA"), ("u3", "pB"), ("u4", "pB")]
 
@@ -292,8 +302,10 @@ def test_propagation_with_the_walk_on_uses_the_augmented_neighbourhoods(tmp_path
     up, pu = neighbours(dataset, [(u, p) for u in users for p in ("pA", "pB")], "user_id", "vlogger_id")
     base_uv, _ = neighbours(dataset, [(u, v) for u, v, _ in PAIRS_INTER], "user_id", "item_id")
     assert uv != base_uv  # the walk changed the neighbourhoods
-    eu, ev, ep = (t.weight.detach().numpy().astype(np.float64)
-                  for t in (model.user_embedding, model.item_embedding, model.vlogger_embedding))
+    eu, ev, ep = (
+        t.weight.detach().numpy().astype(np.float64)
+        for t in (model.user_embedding, model.item_embedding, model.vlogger_embedding)
+    )
     u1, v1 = lightgcn_by_hand(uv, vu, eu, ev, 2)
     u2, p2 = lightgcn_by_hand(up, pu, eu, ep, 2)
     (m_u1, m_v1, _), (m_u2, _, m_p2) = model.forward()

@@ -46,7 +46,11 @@ def write_tripartite(out_dir, name, inter, item, uvl):
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _clean_up_after_killed_runs(out_dir)
-    foreign = [p.name for p in out_dir.iterdir() if not (p.is_file() and p.name.startswith(f"{name}."))] if out_dir.is_dir() else []
+    foreign = (
+        [p.name for p in out_dir.iterdir() if not (p.is_file() and p.name.startswith(f"{name}."))]
+        if out_dir.is_dir()
+        else []
+    )
     if foreign:
         raise InputError(
             f"{out_dir}: holds {', '.join(sorted(foreign)[:3])}{', ...' if len(foreign) > 3 else ''}, which are not "

@@ -131,9 +131,9 @@ class TripartiteDataset(Dataset):
             ends = np.append(ends, len(data))
         starts = np.concatenate(([0], ends[:-1] + 1))
         lengths = ends - starts - (data[np.maximum(ends - 1, 0)] == ord("\r"))
-        separators = np.bincount(
-            np.searchsorted(ends, np.flatnonzero(data == ord(separator))), minlength=len(ends)
-        )[: len(ends)]
+        separators = np.bincount(np.searchsorted(ends, np.flatnonzero(data == ord(separator))), minlength=len(ends))[
+            : len(ends)
+        ]
         wrong = np.flatnonzero((separators + 1 != expected) & (lengths > 0))
         if len(wrong):
             line = int(wrong[0])
@@ -157,8 +157,14 @@ class TripartiteDataset(Dataset):
 
     def _unreadable(self, filepath, error):
         """One line saying which line of ``filepath`` pandas could not read, and why."""
-        frame = pd.read_csv(filepath, sep=self.config["field_separator"], dtype=str, engine="python",
-                            encoding="utf-8-sig", keep_default_na=False)
+        frame = pd.read_csv(
+            filepath,
+            sep=self.config["field_separator"],
+            dtype=str,
+            engine="python",
+            encoding="utf-8-sig",
+            keep_default_na=False,
+        )
         for column in frame.columns:
             if not column.endswith(f":{FeatureType.FLOAT.value}"):
                 continue
@@ -191,8 +197,7 @@ class TripartiteDataset(Dataset):
         if empty.any():
             rows = (np.flatnonzero(empty.values) + 2)[:5].tolist()
             raise TripartiteDataError(
-                f"{filepath}: {int(empty.sum())} row(s) with an empty {required} field, "
-                f"first at line(s) {rows}"
+                f"{filepath}: {int(empty.sum())} row(s) with an empty {required} field, first at line(s) {rows}"
             )
         if name == FeatureSource.INTERACTION.value and self.time_field in feat.columns:
             untimed = feat[self.time_field].isna().to_numpy()
@@ -230,15 +235,22 @@ class TripartiteDataset(Dataset):
         """
         path = self._path(USER_VLOGGER_SUFFIX)
         header = self._checked_header(path)
-        names = [field.partition(":")[0] for field in header.removeprefix(BOM).decode().rstrip("\r\n").split(
-            self.config["field_separator"])]
+        names = [
+            field.partition(":")[0]
+            for field in header.removeprefix(BOM).decode().rstrip("\r\n").split(self.config["field_separator"])
+        ]
         columns = [field for field in (self.uid_field, self.vlogger_field, self.time_field) if field in names]
         with self._encoding_of(header):
             try:
                 feat = pd.read_csv(
-                    path, sep=self.config["field_separator"], header=0, names=names, usecols=columns,
+                    path,
+                    sep=self.config["field_separator"],
+                    header=0,
+                    names=names,
+                    usecols=columns,
                     dtype={field: (float if field == self.time_field else str) for field in columns},
-                    encoding=self.config["encoding"], engine="python",
+                    encoding=self.config["encoding"],
+                    engine="python",
                 )
             except (ValueError, pd.errors.ParserError) as error:
                 raise TripartiteDataError(self._unreadable(path, error)) from error
@@ -324,7 +336,9 @@ class TripartiteDataset(Dataset):
         for field, size in ((self.uid_field, self.user_num), (self.vlogger_field, self.vlogger_num)):
             ids = self._column(uvl, field)
             if ((ids < 1) | (ids >= size)).any():
-                raise TripartiteDataError(f"{self._path(USER_VLOGGER_SUFFIX)}: '{field}' ids outside 1..{size - 1} after loading")
+                raise TripartiteDataError(
+                    f"{self._path(USER_VLOGGER_SUFFIX)}: '{field}' ids outside 1..{size - 1} after loading"
+                )
 
     def _data_filtering(self):
         super()._data_filtering()
@@ -413,7 +427,10 @@ class TripartiteDataset(Dataset):
                 "validation/test interaction are left out of training"
             )
         return user_vlogger_links(
-            self.watched_vlogger_matrix(form="csr"), explicit, self.config["uvl_min_videos"], self.config["uvl_min_links"]
+            self.watched_vlogger_matrix(form="csr"),
+            explicit,
+            self.config["uvl_min_videos"],
+            self.config["uvl_min_links"],
         )
 
     @staticmethod

@@ -38,13 +38,19 @@ METRICS = [f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)]
 PAPER_MODELS = ["NGCF", "LightGCN", "GTN", "SGL-ED", "SGL-ND", "SGL-RW", "SimGCL", "VAGNN"]
 VARIANTS = {f"SGL-{kind}": ("SGL", {"type": kind}) for kind in ("ED", "ND", "RW")}
 VARIANTS.update({f"VAGNN-{letter}": ("VAGNN", switches) for letter, switches in ABLATIONS.items()})
-VARIANTS.update({
-    "VAGNN-watched": ("VAGNN", {"vlogger_view_graph": "watched"}),  # the authors' vlogger view
-    "VAGNN-uvl-paper": ("VAGNN", {"uvl_rule": "paper"}),  # the paper's literal, leaky relation
-})
+VARIANTS.update(
+    {
+        "VAGNN-watched": ("VAGNN", {"vlogger_view_graph": "watched"}),  # the authors' vlogger view
+        "VAGNN-uvl-paper": ("VAGNN", {"uvl_rule": "paper"}),  # the paper's literal, leaky relation
+    }
+)
 ABLATION_NAMES = {
-    "VAGNN": "VA-GNN", "VAGNN-A": "(A) w/o CL loss", "VAGNN-B": "(B) w/o vlogger loss",
-    "VAGNN-C": "(C) w/o video-view", "VAGNN-D": "(D) w/o vlogger-view", "VAGNN-E": "(E) w/o y_up",
+    "VAGNN": "VA-GNN",
+    "VAGNN-A": "(A) w/o CL loss",
+    "VAGNN-B": "(B) w/o vlogger loss",
+    "VAGNN-C": "(C) w/o video-view",
+    "VAGNN-D": "(D) w/o vlogger-view",
+    "VAGNN-E": "(E) w/o y_up",
 }
 
 
@@ -74,8 +80,19 @@ def _write_atomically(path, text):
 
 # Config keys that say where files go or how much is printed, not what is computed.
 NOT_IDENTITY = {
-    "checkpoint_dir", "data_path", "show_progress", "state", "log_wandb", "wandb_project", "worker",
-    "local_rank", "nproc", "world_size", "offset", "ip", "port",
+    "checkpoint_dir",
+    "data_path",
+    "show_progress",
+    "state",
+    "log_wandb",
+    "wandb_project",
+    "worker",
+    "local_rank",
+    "nproc",
+    "world_size",
+    "offset",
+    "ip",
+    "port",
 }
 
 
@@ -88,11 +105,16 @@ def run_identity(label, seed, dataset, base_config, config_files):
     from recbole_vagnn.config import Config
 
     model, overrides = resolve(label)
-    config = Config(model=model, dataset=dataset, config_file_list=config_files,
-                    config_dict={**base_config, **overrides, "seed": seed})
+    config = Config(
+        model=model,
+        dataset=dataset,
+        config_file_list=config_files,
+        config_dict={**base_config, **overrides, "seed": seed},
+    )
     values = {k: v for k, v in config.final_config_dict.items() if k not in NOT_IDENTITY}
     return {
-        "model": model, "data_sha256": data_digest(config["data_path"], dataset),
+        "model": model,
+        "data_sha256": data_digest(config["data_path"], dataset),
         "versions": {"recbole_vagnn": __version__, "recbole": recbole.__version__, "torch": torch.__version__},
         "config": json.loads(json.dumps(values, sort_keys=True, default=str)),
     }
@@ -120,8 +142,12 @@ def stored_run(path, identity):
         run = json.loads(path.read_text())
     except (ValueError, UnicodeDecodeError):
         run = None
-    if not (isinstance(run, dict) and isinstance(run.get("test"), dict) and set(METRICS) <= set(run["test"])
-            and isinstance(run.get("identity"), dict)):
+    if not (
+        isinstance(run, dict)
+        and isinstance(run.get("test"), dict)
+        and set(METRICS) <= set(run["test"])
+        and isinstance(run.get("identity"), dict)
+    ):
         return None, f"{path.name} is not a readable stored run"
     if run["identity"] != identity:
         changes = identity_changes(run["identity"], identity)
@@ -142,10 +168,14 @@ def run_one(label, seed, dataset, base_config, config_files, run_dir):
     config = {**base_config, **overrides, "seed": seed, "checkpoint_dir": str(run_dir / "checkpoints")}
     result = run_recbole(model=model, dataset=dataset, config_file_list=config_files, config_dict=config)
     stored = {
-        "label": label, "seed": seed, "identity": identity,
+        "label": label,
+        "seed": seed,
+        "identity": identity,
         "test": {k: float(result["test_result"][k]) for k in METRICS},
         "valid": {k: float(result["best_valid_result"][k]) for k in METRICS},
-        "seconds_per_epoch": result["seconds_per_epoch"], "epochs": result["epochs"], "best_epoch": result["best_epoch"],
+        "seconds_per_epoch": result["seconds_per_epoch"],
+        "epochs": result["epochs"],
+        "best_epoch": result["best_epoch"],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, json.dumps(stored, indent=1))
@@ -194,14 +224,20 @@ def markdown_table(rows, names, reference, title):
             elif len(ranked[key]) > 1 and round(row[key], 4) == ranked[key][1]:
                 cell = f"<u>{cell}</u>"
             cells.append(cell)
-        lines.append(f"| {names.get(label, label)} | " + " | ".join(cells)
-                     + f" | {row['seconds/epoch']:.3f} | {row['best epoch']:.1f} |")
+        lines.append(
+            f"| {names.get(label, label)} | "
+            + " | ".join(cells)
+            + f" | {row['seconds/epoch']:.3f} | {row['best epoch']:.1f} |"
+        )
     gains = improvement(rows, reference)
     if gains:
         lines.append("| Improv. (%) | " + " | ".join(f"{gains[k]:.2f}" for k in METRICS) + " | | |")
     seeds = {row["seeds"] for row in rows.values()}
-    lines += ["", f"Test metrics, mean ± sample std over {'/'.join(map(str, sorted(seeds)))} seed(s); "
-              f"**best**, <u>runner-up</u>; Improv. = {names.get(reference, reference)} over the best other model."]
+    lines += [
+        "",
+        f"Test metrics, mean ± sample std over {'/'.join(map(str, sorted(seeds)))} seed(s); "
+        f"**best**, <u>runner-up</u>; Improv. = {names.get(reference, reference)} over the best other model.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -226,8 +262,14 @@ def bar_chart(rows, names, path, title):
     width = 0.8 / len(rows)
     for i, (label, row) in enumerate(rows.items()):
         positions = [j + i * width for j in range(len(METRICS))]
-        ax.bar(positions, [row[k] for k in METRICS], width, yerr=[row[f"{k} std"] for k in METRICS],
-               label=names.get(label, label), capsize=2)
+        ax.bar(
+            positions,
+            [row[k] for k in METRICS],
+            width,
+            yerr=[row[f"{k} std"] for k in METRICS],
+            label=names.get(label, label),
+            capsize=2,
+        )
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(METRICS))])
     ax.set_xticklabels([k.replace("recall", "Recall").replace("ndcg", "NDCG") for k in METRICS])
     ax.set_ylabel("test score")
@@ -238,8 +280,9 @@ def bar_chart(rows, names, path, title):
     plt.close(fig)
 
 
-def benchmark(dataset, labels, seeds, out_dir, config_files=None, base_config=None, reference="VAGNN",
-              names=None, stem=None):
+def benchmark(
+    dataset, labels, seeds, out_dir, config_files=None, base_config=None, reference="VAGNN", names=None, stem=None
+):
     """Run every (label, seed) not yet stored, then write the table, CSV and chart; return the rows."""
     out_dir = Path(out_dir)
     run_dir = out_dir / "runs" / dataset

@@ -90,10 +90,19 @@ def main(argv=None):
     sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     torch.set_num_threads(args.threads)
     models = ["LightGCN", "VAGNN"]
-    stages = [("embedded vagnn-demo", DEFAULT_DATASET, None, {}), ("generated 10x", "vagnn-10x", None, dict(users=4000, vloggers=600))]
+    stages = [
+        ("embedded vagnn-demo", DEFAULT_DATASET, None, {}),
+        ("generated 10x", "vagnn-10x", None, dict(users=4000, vloggers=600)),
+    ]
     if args.wechat_scale:
-        stages.append(("generated WeChat size", "vagnn-wechat-size", args.steps,
-                       dict(users=20000, vloggers=2000, interactions_per_user=75)))
+        stages.append(
+            (
+                "generated WeChat size",
+                "vagnn-wechat-size",
+                args.steps,
+                dict(users=20000, vloggers=2000, interactions_per_user=75),
+            )
+        )
     with tempfile.TemporaryDirectory() as tmp:
         for label, dataset, steps, size in stages:
             data_path = None
@@ -109,8 +118,10 @@ def main(argv=None):
             ratio = results["VAGNN"][1] / results["LightGCN"][1]
             print(f"VAGNN / LightGCN epoch time: {ratio:.2f}x")
     n_inter, seconds, added = walk_benchmark(20000, 2000, 75)
-    print(f"\nmeta-path walk (q1 0.4, q2 0.1), 20,000 users / {n_inter:,} interactions: "
-          f"{seconds:.2f} s, {added:,} edge weights added")
+    print(
+        f"\nmeta-path walk (q1 0.4, q2 0.1), 20,000 users / {n_inter:,} interactions: "
+        f"{seconds:.2f} s, {added:,} edge weights added"
+    )
 
 
 if __name__ == "__main__":

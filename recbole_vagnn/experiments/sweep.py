@@ -63,9 +63,12 @@ def sweep(param, grid, dataset, out_dir, ray_address=None, cpus_per_trial=1, bas
         else:
             ray.init(include_dashboard=False, log_to_driver=False)
     config = {
-        **(base_config or {}), "show_progress": False, "state": "WARNING",
+        **(base_config or {}),
+        "show_progress": False,
+        "state": "WARNING",
         PARAMS[param]: tune.grid_search(list(grid)),
-        "_dataset": dataset, "_config_files": [str(Path(f).resolve()) for f in config_files or []],
+        "_dataset": dataset,
+        "_config_files": [str(Path(f).resolve()) for f in config_files or []],
         "_threads": cpus_per_trial,
     }
     if "data_path" in config:
@@ -138,7 +141,9 @@ def main(argv=None):
         raise ConfigError(f"--params: unknown parameter(s) {unknown}; choose from {list(PARAMS)}")
     grids = {param: parse_grid(args.grid, param) if args.grid else PAPER_GRIDS[param] for param in params}
     for param, grid in grids.items():
-        sweep(param, grid, args.dataset, args.out, args.ray_address, args.cpus_per_trial, base_config, args.config_files)
+        sweep(
+            param, grid, args.dataset, args.out, args.ray_address, args.cpus_per_trial, base_config, args.config_files
+        )
 
 
 if __name__ == "__main__":

@@ -62,8 +62,13 @@ def generate(
     seed=2024,
 ):
     """Return ``(inter, item, uvl)`` DataFrames with raw integer ids (see module docstring)."""
-    sizes = {"users": users, "vloggers": vloggers, "topics": topics, "videos_per_vlogger": videos_per_vlogger,
-             "interactions_per_user": interactions_per_user}
+    sizes = {
+        "users": users,
+        "vloggers": vloggers,
+        "topics": topics,
+        "videos_per_vlogger": videos_per_vlogger,
+        "interactions_per_user": interactions_per_user,
+    }
     small = [name for name, size in sizes.items() if size < 1] + (["follows"] if follows < 0 else [])
     if small:
         raise ConfigError(f"{', '.join(small)} must be positive (follows: >= 0)")
@@ -118,13 +123,18 @@ def generate(
     draws = draws[draws.groupby("user_id").cumcount() < wanted[draws["user_id"].to_numpy()]]
     start = rng.uniform(0, 14 * 86400, size=users)
     gaps = rng.exponential(1800.0, size=len(draws)) + 1.0
-    draws["timestamp"] = np.floor(start[draws["user_id"].to_numpy()] + draws.assign(g=gaps).groupby("user_id")["g"].cumsum().to_numpy())
+    draws["timestamp"] = np.floor(
+        start[draws["user_id"].to_numpy()] + draws.assign(g=gaps).groupby("user_id")["g"].cumsum().to_numpy()
+    )
     inter = draws.reset_index(drop=True)
 
     item = pd.DataFrame({"item_id": np.arange(n_videos), "vlogger_id": video_vlogger})
     first_watch = (
         inter.assign(vlogger_id=video_vlogger[inter["item_id"].to_numpy()])
-        .groupby(["user_id", "vlogger_id"])["timestamp"].min().rename("first_watch").reset_index()
+        .groupby(["user_id", "vlogger_id"])["timestamp"]
+        .min()
+        .rename("first_watch")
+        .reset_index()
     )
     uvl = pd.DataFrame({"user_id": follow_user, "vlogger_id": follow_vlogger})
     uvl = uvl[uvl["user_id"].isin(inter["user_id"])].merge(first_watch, on=["user_id", "vlogger_id"], how="left")
@@ -154,17 +164,28 @@ def main(argv=None):
     parser.add_argument("out_dir", help="folder to write NAME.inter / NAME.item / NAME.uvl into")
     parser.add_argument("--name", default="vagnn-demo", help="dataset name (file stem)")
     for flag, default in [
-        ("users", 400), ("vloggers", 60), ("topics", 8), ("videos-per-vlogger", 8),
-        ("interactions-per-user", 18), ("follows", 3), ("seed", 2024),
+        ("users", 400),
+        ("vloggers", 60),
+        ("topics", 8),
+        ("videos-per-vlogger", 8),
+        ("interactions-per-user", 18),
+        ("follows", 3),
+        ("seed", 2024),
     ]:
         parser.add_argument(f"--{flag}", type=int, default=default)
     parser.add_argument("--vlogger-share", type=float, default=0.5)
     parser.add_argument("--topic-fidelity", type=float, default=0.85)
     args = parser.parse_args(argv)
     inter, item, uvl = generate(
-        users=args.users, vloggers=args.vloggers, topics=args.topics,
-        videos_per_vlogger=args.videos_per_vlogger, interactions_per_user=args.interactions_per_user,
-        follows=args.follows, vlogger_share=args.vlogger_share, topic_fidelity=args.topic_fidelity, seed=args.seed,
+        users=args.users,
+        vloggers=args.vloggers,
+        topics=args.topics,
+        videos_per_vlogger=args.videos_per_vlogger,
+        interactions_per_user=args.interactions_per_user,
+        follows=args.follows,
+        vlogger_share=args.vlogger_share,
+        topic_fidelity=args.topic_fidelity,
+        seed=args.seed,
     )
     out = write_tripartite(args.out_dir, args.name, inter, item, uvl)
     print(

@@ -18,8 +18,12 @@ def to_torch_sparse(matrix, device=None):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
         return torch.sparse_csr_tensor(
-            torch.from_numpy(csr.indptr.astype(np.int64)), torch.from_numpy(csr.indices.astype(np.int64)),
-            torch.from_numpy(csr.data.astype(np.float32)), csr.shape, device=device, check_invariants=False,
+            torch.from_numpy(csr.indptr.astype(np.int64)),
+            torch.from_numpy(csr.indices.astype(np.int64)),
+            torch.from_numpy(csr.data.astype(np.float32)),
+            csr.shape,
+            device=device,
+            check_invariants=False,
         )
 
 
@@ -68,4 +72,3 @@ def propagate(norm_adj, embeddings, n_layers):
     for _ in range(n_layers):
         layers.append(torch.sparse.mm(norm_adj, layers[-1]))
     return torch.stack(layers, dim=0).mean(dim=0)
-

@@ -59,7 +59,9 @@ class SimGCL(LightGCN):
         loss = 0.0
         for ids, first, second in ((user, first_users, second_users), (item, first_items, second_items)):
             ids = torch.unique(ids)
-            loss = loss + info_nce(first[ids], second[ids], torch.arange(len(ids), device=ids.device), self.cl_temperature)
+            loss = loss + info_nce(
+                first[ids], second[ids], torch.arange(len(ids), device=ids.device), self.cl_temperature
+            )
         return loss
 
     def calculate_loss(self, interaction):

@@ -159,11 +159,19 @@ class VAGNN(GeneralRecommender):
         key = ("vagnn_views", source, config["walk_q1"], config["walk_q2"], direction, config["seed"])
 
         def build():
-            base = (dataset.user_vlogger_matrix(form="csr") if source == "explicit"
-                    else dataset.watched_vlogger_matrix(form="csr"))
+            base = (
+                dataset.user_vlogger_matrix(form="csr")
+                if source == "explicit"
+                else dataset.watched_vlogger_matrix(form="csr")
+            )
             return augment_views(
-                dataset.inter_matrix(form="csr"), base, dataset.publish_matrix(form="csr"),
-                config["walk_q1"], config["walk_q2"], config["seed"], direction,
+                dataset.inter_matrix(form="csr"),
+                base,
+                dataset.publish_matrix(form="csr"),
+                config["walk_q1"],
+                config["walk_q2"],
+                config["seed"],
+                direction,
             )
 
         views = dataset.cached_graph(key, build)
@@ -177,7 +185,9 @@ class VAGNN(GeneralRecommender):
     def forward(self):
         """Per view, the (users, videos, vloggers) embeddings after propagation and pooling."""
         users, videos, vloggers = (
-            self.user_embedding.weight, self.item_embedding.weight, self.vlogger_embedding.weight
+            self.user_embedding.weight,
+            self.item_embedding.weight,
+            self.vlogger_embedding.weight,
         )
         views = []
         if self.use_video_view:
@@ -286,7 +296,8 @@ class VAGNN(GeneralRecommender):
         elif self.use_cl:
             losses.append(self.cl_weight * self.contrastive_loss(full_views, user, pos_item, vlogger_ids[:size]))
         ego = (
-            self.user_embedding.weight[user_ids], self.item_embedding.weight[item_ids],
+            self.user_embedding.weight[user_ids],
+            self.item_embedding.weight[item_ids],
             self.vlogger_embedding.weight[vlogger_ids],
         )
         losses.append(self.reg_weight * sum(e.pow(2).sum() for e in ego) / (2 * size))
