@@ -19,7 +19,6 @@ The paper's preprocessing (Sec. 5.1), applied by :func:`apply_paper_filters`:
    be compared with the paper's; those two flags set that count only.
 """
 
-import argparse
 import gzip
 import logging
 import sys
@@ -31,6 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm import tqdm
 
+from recbole_vagnn.commands import argument_parser
 from recbole_vagnn.data.atomic import write_tripartite
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
 from recbole_vagnn.errors import InputError, run_main
@@ -63,7 +63,7 @@ def add_threshold_flags(parser):
             f"--{field.name.replace('_', '-')}",
             type=int,
             default=field.default,
-            help=f"default {field.default} (the paper's value){note}",
+            help=f"{field.name.replace('_', ' ')}; the default is the paper's{note}",
         )
 
 
@@ -300,11 +300,13 @@ def run_cli(main, argv=None):
 
 def base_parser(description, raw_help, default_name=None, paper_filters=True):
     """Arguments every converter takes: RAW, OUT_DIR, --name and (if it filters) the thresholds."""
-    parser = argparse.ArgumentParser(description=description)
+    parser = argument_parser(description)
     parser.add_argument("raw", help=raw_help)
     parser.add_argument("out_dir", help="data folder: writes OUT_DIR/NAME/NAME.{inter,item,uvl} (use as --data_path)")
     parser.add_argument(
-        "--name", default=default_name, help=f"dataset name (default: {default_name or 'the input folder name'})"
+        "--name",
+        default=default_name,
+        help="dataset name" + ("" if default_name else " (None: the input folder's name)"),
     )
     if paper_filters:
         add_threshold_flags(parser)

@@ -69,12 +69,8 @@ def read_events(path, min_completion, min_watch_seconds):
 
 def main(argv=None):
     parser = base_parser(__doc__.splitlines()[0], "the events CSV (schema in this module's docstring)", "takatak")
-    parser.add_argument(
-        "--min-completion", type=float, default=1.8, help="completion rates above this are positive (1.8)"
-    )
-    parser.add_argument(
-        "--min-watch-seconds", type=float, default=15.0, help="watch seconds above this are positive (15)"
-    )
+    parser.add_argument("--min-completion", type=float, default=1.8, help="completion rates above this are positive")
+    parser.add_argument("--min-watch-seconds", type=float, default=15.0, help="watch seconds above this are positive")
     args = parser.parse_args(argv)
     positives, links = read_events(args.raw, args.min_completion, args.min_watch_seconds)
     return filter_and_finish(args, positives, links)

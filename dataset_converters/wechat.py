@@ -97,10 +97,8 @@ def read_actions(path, feeds, min_loop, min_watch_seconds):
 
 def main(argv=None):
     parser = base_parser(__doc__.splitlines()[0], "folder with user_action.csv and feed_info.csv", "wechat")
-    parser.add_argument("--min-loop", type=float, default=1.5, help="watch loops above this are positive (1.5)")
-    parser.add_argument(
-        "--min-watch-seconds", type=float, default=60.0, help="watch seconds above this are positive (60)"
-    )
+    parser.add_argument("--min-loop", type=float, default=1.5, help="watch loops above this are positive")
+    parser.add_argument("--min-watch-seconds", type=float, default=60.0, help="watch seconds above this are positive")
     args = parser.parse_args(argv)
     feeds = read_feeds(raw_file(args.raw, "feed_info.csv"))
     positives, links = read_actions(raw_file(args.raw, "user_action.csv"), feeds, args.min_loop, args.min_watch_seconds)

@@ -4,6 +4,7 @@ Each command is the module's own command line (``recbole-vagnn run --help``, ...
 :func:`recbole_vagnn.errors.run_main`: one-line errors, exit code 1, ``--debug`` for tracebacks.
 """
 
+import argparse
 import importlib
 import sys
 
@@ -23,6 +24,11 @@ CONVERTERS = {
     "takatak": "dataset_converters.takatak",
     "authors": "dataset_converters.authors",
 }
+
+
+def argument_parser(description):
+    """The ``ArgumentParser`` every command uses: each flag's help ends with its default."""
+    return argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
 
 
 def usage():

@@ -62,9 +62,16 @@ class Config(RecBoleConfig):
         check_config(self)
 
     def _load_config_files(self, file_list):
-        """RecBole's, but an empty file is fine and anything but a mapping is a :class:`ConfigError`."""
+        """RecBole's, but an empty file is fine and anything but a mapping is a :class:`ConfigError`.
+
+        A path ``properties/...`` that does not exist from the working directory is read from this
+        package's properties (so ``properties/presets/VAGNN-wechat.yaml`` works from any folder).
+        """
         file_config_dict = {}
         for file in file_list or []:
+            parts = Path(file).parts
+            if not Path(file).exists() and parts[:1] == ("properties",):
+                file = str(PROPERTIES_DIR.joinpath(*parts[1:]))
             with open(file, "r", encoding="utf-8") as handle:
                 content = yaml.load(handle.read(), Loader=self.yaml_loader)
             if content is not None and not isinstance(content, dict):
@@ -87,8 +94,8 @@ class Config(RecBoleConfig):
         if not folder.is_dir():
             raise ConfigError(
                 f"dataset '{dataset}' not found: no folder {folder.resolve()}. Convert raw data with "
-                f"'python -m dataset_converters.wechat RAW {folder.parent}' (or .takatak / .authors), or generate "
-                f"one with 'python -m recbole_vagnn.experiments.synthetic {folder} --name {dataset}', and pass --data_path "
+                f"'recbole-vagnn convert wechat RAW {folder.parent} --name {dataset}' (or takatak / authors), or "
+                f"generate one with 'recbole-vagnn synthetic {folder} --name {dataset}', and pass --data_path "
                 "if it lies elsewhere"
             )
         if "data_path" not in self.external_config_dict:

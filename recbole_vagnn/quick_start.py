@@ -6,13 +6,13 @@ Command line (``recbole-vagnn run`` or ``python run_recbole.py`` in a checkout):
 embedded synthetic dataset ``vagnn-demo`` is used.
 """
 
-import argparse
 import sys
 from logging import getLogger
 
 from recbole.data import data_preparation
 from recbole.utils import get_environment, init_logger, init_seed, set_color
 
+from recbole_vagnn.commands import argument_parser
 from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.utils import get_model, get_trainer
@@ -39,8 +39,8 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
     """Train ``model`` on ``dataset`` with early stopping, then evaluate the best model on test.
 
     Returns RecBole's result dict (``best_valid_score``, ``best_valid_result``, ``test_result``,
-    ``valid_score_bigger``) plus ``epochs`` (epochs trained), ``best_epoch`` (1-based epoch of the
-    best validation score) and ``seconds_per_epoch`` (training only, evaluation excluded).
+    ``valid_score_bigger``) plus ``epochs`` (epochs trained), ``best_epoch`` (the epoch of the
+    best validation score, counted from 0 as RecBole's log does) and ``seconds_per_epoch`` (training only, evaluation excluded).
     """
     config, model, _, train_data, valid_data, test_data = load_data_and_model(
         model, dataset, config_file_list, config_dict
@@ -60,17 +60,14 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
         "best_valid_result": best_valid_result,
         "test_result": test_result,
         "epochs": len(trainer.epoch_seconds),
-        "best_epoch": len(trainer.epoch_seconds) - trainer.cur_step * config["eval_step"],
+        "best_epoch": len(trainer.epoch_seconds) - 1 - trainer.cur_step * config["eval_step"],
         "seconds_per_epoch": sum(trainer.epoch_seconds) / max(len(trainer.epoch_seconds), 1),
     }
 
 
 def main(argv=None):
     """Command line: parse this command's flags, leave RecBole's ``--key=value`` flags to its Config."""
-    parser = argparse.ArgumentParser(
-        description="Train and evaluate a model; any RecBole --key=value flag is passed on to its config.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    parser = argument_parser("Train and evaluate a model; any RecBole --key=value flag is passed on to its config.")
     parser.add_argument("--model", "-m", default="VAGNN", help="model name: VAGNN, SimGCL, GTN or any RecBole model")
     parser.add_argument("--dataset", "-d", default=DEFAULT_DATASET, help="dataset name (folder under --data_path)")
     parser.add_argument("--config_files", default=None, help="space-separated YAML config files")

@@ -24,7 +24,6 @@ batch; with ``--output`` the file is written as the batches finish (a progress b
 appears under its name only when complete.
 """
 
-import argparse
 import csv
 import io
 import json
@@ -38,6 +37,7 @@ import torch
 from tqdm import tqdm
 
 from recbole_vagnn.checkpoint import data_digest, load_checkpoint
+from recbole_vagnn.commands import argument_parser
 from recbole_vagnn.errors import CheckpointError, InputError, run_main
 
 FORMATS = ("table", "csv", "json")
@@ -231,22 +231,20 @@ def read_user_file(path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__.splitlines()[0])
     parser.add_argument("--model-file", required=True, help="checkpoint written by this package (saved/MODEL-....pth)")
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--user", action="append", help="user token from the dataset (repeatable)")
     who.add_argument("--users-file", help="file with one user token per line")
     who.add_argument("--all-users", action="store_true", help="every user of the dataset (batch mode)")
-    parser.add_argument("--topk", type=int, default=10, help="videos per user (default: 10)")
-    parser.add_argument("--explain", action="store_true", help="split each VA-GNN score by the gate (default: off)")
-    parser.add_argument(
-        "--vloggers", type=int, default=0, help="vloggers to suggest per user, VA-GNN only (default: 0)"
-    )
-    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    parser.add_argument("--output", default=None, help="file to write (default: standard output)")
-    parser.add_argument("--batch-size", type=int, default=256, help="users scored at once (default: 256)")
-    parser.add_argument("--data_path", default=None, help="folder holding the dataset (default: the checkpoint's)")
-    parser.add_argument("--device", default="cpu", help="torch device (default: cpu)")
+    parser.add_argument("--topk", type=int, default=10, help="videos per user")
+    parser.add_argument("--explain", action="store_true", help="split each VA-GNN score by the gate")
+    parser.add_argument("--vloggers", type=int, default=0, help="vloggers to suggest per user, VA-GNN only")
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    parser.add_argument("--output", default=None, help="file to write (None: standard output)")
+    parser.add_argument("--batch-size", type=int, default=256, help="users scored at once")
+    parser.add_argument("--data_path", default=None, help="folder holding the dataset folder (None: the checkpoint's)")
+    parser.add_argument("--device", default="cpu", help="torch device")
     parser.add_argument(
         "--trust-checkpoint",
         action="store_true",

@@ -5,6 +5,7 @@ import time
 import torch
 from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.utils import get_trainer as recbole_get_trainer
+from recbole.utils import set_color
 
 from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpoint
 from recbole_vagnn.errors import CheckpointError
@@ -14,6 +15,9 @@ class PluginTrainerMixin:
     """Trainer additions: seconds per training epoch, and checkpoints without pickled objects.
 
     ``epoch_seconds`` lists the wall-clock seconds of every training epoch (evaluation excluded).
+    A model returning a tuple of losses names them in ``loss_names``; the training log shows
+    ``video BPR: 0.69, vlogger BPR: 0.69, ...`` instead of RecBole's ``train_loss1, train_loss2``,
+    whose meaning shifts with the ablations.
     Checkpoints hold tensors and plain values only (:mod:`recbole_vagnn.checkpoint`), so they
     load with ``torch.load(weights_only=True)``; evaluating or resuming loads them that way.
     Importing RecBole or this package changes nothing globally.
@@ -29,6 +33,15 @@ class PluginTrainerMixin:
         loss = super()._train_epoch(*args, **kwargs)
         self.epoch_seconds.append(time.perf_counter() - start)
         return loss
+
+    def _generate_train_loss_output(self, epoch_idx, s_time, e_time, losses):
+        """RecBole's line, with each part of a multi-part loss under the model's ``loss_names``."""
+        names = getattr(self.model, "loss_names", None)
+        if not (isinstance(losses, tuple) and names and len(names) == len(losses)):
+            return super()._generate_train_loss_output(epoch_idx, s_time, e_time, losses)
+        places = self.config["loss_decimal_place"] or 4
+        parts = ", ".join(f"{set_color(name, 'blue')}: {loss:.{places}f}" for name, loss in zip(names, losses))
+        return f"{set_color(f'epoch {epoch_idx} training', 'green')} [{set_color('time', 'blue')}: {e_time - s_time:.2f}s, {parts}]"
 
     def _save_checkpoint(self, epoch, verbose=True, **kwargs):
         if not self.config["single_spec"] and self.config["local_rank"] != 0:

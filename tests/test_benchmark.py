@@ -64,7 +64,7 @@ def test_ablation_labels_map_to_the_switches():
     assert benchmark.resolve("NGCF") == ("NGCF", {})
 
 
-def test_sweep_on_a_two_point_grid_with_local_ray(tmp_path):
+def test_sweep_on_a_two_point_grid_with_local_ray(tmp_path, capsys):
     ray = pytest.importorskip("ray")
     try:
         points = sweep("tau", [0.1, 1.0], "vagnn-demo", tmp_path / "sweep", base_config={"epochs": 1})
@@ -78,6 +78,11 @@ def test_sweep_on_a_two_point_grid_with_local_ray(tmp_path):
         assert float(row["test_recall@10"]) == pytest.approx(metrics["test_recall@10"], rel=1e-5)
         assert 0 < float(row["test_recall@10"]) <= 1
     assert (tmp_path / "sweep" / "sweep-tau.png").read_bytes()[:4] == b"\x89PNG"
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("[")]
+    assert sorted(line.split(" ")[0] for line in lines) == ["[1/2]", "[2/2]"]
+    assert sorted(line.split(" ")[1].rstrip(":") for line in lines) == ["tau=0.1", "tau=1.0"]
+    assert "Trial Status" not in out and "Current time" not in out  # no Ray status block
 
 
 def test_table_marks_best_and_runner_up_by_value_with_ties():

@@ -107,7 +107,7 @@ def test_a_missing_dataset_names_the_folder_and_how_to_make_one(tmp_path):
     with pytest.raises(ConfigError) as error:
         make_config("VAGNN", "mine", data_path=tmp_path)
     assert f"dataset 'mine' not found: no folder {tmp_path / 'mine'}" in str(error.value)
-    assert "dataset_converters.wechat" in str(error.value) and "recbole_vagnn.experiments.synthetic" in str(error.value)
+    assert "recbole-vagnn convert wechat" in str(error.value) and "recbole-vagnn synthetic" in str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -127,6 +127,18 @@ def test_a_bad_config_file_is_one_line(tiny_root, tmp_path, text, message):
     from recbole_vagnn.errors import describe
 
     assert message in describe(error.value)
+
+
+def test_presets_are_found_from_any_folder(tiny_root, tmp_path):
+    from recbole_vagnn.config import Config
+
+    config = Config(
+        model="VAGNN",
+        dataset="tiny",
+        config_file_list=["properties/presets/VAGNN-wechat.yaml"],
+        config_dict={"data_path": str(tiny_root)},
+    )
+    assert config["uvl_min_links"] == 5  # the preset's value, not the default 1
 
 
 def test_run_recbole_reports_a_bad_value_in_one_line_and_writes_nothing(tmp_path):
@@ -185,3 +197,49 @@ def test_synthetic_refuses_bad_sizes_and_writes_nothing(tmp_path, capsys, argv, 
 
     assert message in fails(synthetic.main, [str(tmp_path / "out"), *argv], capsys)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "recbole_vagnn.quick_start",
+        "recbole_vagnn.recommend",
+        "recbole_vagnn.experiments.benchmark",
+        "recbole_vagnn.experiments.sweep",
+        "recbole_vagnn.experiments.speed",
+        "recbole_vagnn.experiments.synthetic",
+        "dataset_converters.wechat",
+        "dataset_converters.takatak",
+        "dataset_converters.authors",
+    ],
+)
+def test_every_flag_has_a_description_and_its_default_in_help(module, monkeypatch, capsys):
+    import argparse
+    import importlib
+
+    parsers = []
+    original = argparse.ArgumentParser.__init__
+
+    def recording(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        parsers.append(self)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "__init__", recording)
+    with pytest.raises(SystemExit) as exit_:
+        importlib.import_module(module).main(["--help"])
+    assert exit_.value.code == 0
+    text = "".join(capsys.readouterr().out.split())  # help wraps lines, also at hyphens
+    (parser,) = parsers
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        assert action.help, f"{action.dest} has no description"
+        if action.option_strings:
+            assert "".join(action.help.split()) + "(default:" in text, f"{action.dest} shows no default"
+
+
+def test_benchmark_help_lists_the_accepted_labels(capsys):
+    with pytest.raises(SystemExit):
+        benchmark.main(["--help"])
+    text = "".join(capsys.readouterr().out.split())
+    assert all(label in text for label in ("SGL-ED", "VAGNN-A", "VAGNN-uvl-paper", "SimGCL"))

@@ -1,5 +1,6 @@
 """End-to-end runs through our quick-start on the embedded data."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,18 @@ def test_command_line_runs_a_recbole_model_with_recbole_flags(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "test result" in done.stdout + done.stderr
+
+
+def test_the_log_names_the_losses_and_the_best_epoch_as_the_result_does(caplog):
+    import logging
+
+    from recbole_vagnn.quick_start import run_recbole
+
+    with caplog.at_level(logging.INFO):
+        result = run_recbole("VAGNN", config_dict={"epochs": 4, "show_progress": False, "use_cl": False})
+    assert "video BPR: " in caplog.text and "vlogger BPR: " in caplog.text and "L2: " in caplog.text
+    assert "CL: " not in caplog.text and "train_loss" not in caplog.text  # ablation (A): no CL part
+    # RecBole saves the checkpoint right after evaluating an epoch that improved: the last save marks the best
+    events = re.findall(r"epoch (\d+) evaluating|(Saving current)", caplog.text)
+    saved_after = [int(events[i - 1][0]) for i, (_, save) in enumerate(events) if save]
+    assert saved_after and saved_after[-1] == result["best_epoch"]

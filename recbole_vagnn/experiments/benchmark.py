@@ -21,7 +21,6 @@ Model labels: any RecBole or recbole-vagnn model name, plus ``SGL-ED``, ``SGL-ND
 authors' vlogger view) and ``VAGNN-uvl-paper`` (``uvl_rule: paper``, the leaky relation).
 """
 
-import argparse
 import json
 import os
 import statistics
@@ -29,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from recbole_vagnn.checkpoint import data_digest
+from recbole_vagnn.commands import argument_parser
 from recbole_vagnn.errors import ConfigError, run_main
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
@@ -307,10 +307,14 @@ def benchmark(
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__.splitlines()[0])
     add_experiment_arguments(parser)
-    parser.add_argument("--models", default=",".join(PAPER_MODELS), help="comma-separated labels")
-    parser.add_argument("--seeds", type=int, default=1, help="seeds 2020, 2021, ... per model")
+    parser.add_argument(
+        "--models",
+        default=",".join(PAPER_MODELS),
+        help=f"comma-separated labels: any model name (VAGNN, SimGCL, GTN or a RecBole model) or {', '.join(VARIANTS)}",
+    )
+    parser.add_argument("--seeds", type=int, default=1, help="number of seeds per model: 2020, 2021, ...")
     parser.add_argument("--ablations", action="store_true", help="VA-GNN and its variants A-E (Table 3)")
     args, base_config = parse_experiment_arguments(parser, argv)
     if args.seeds < 1:

@@ -7,11 +7,13 @@ from recbole_vagnn.config import DEFAULT_DATASET
 
 def add_experiment_arguments(parser):
     """--dataset, --out, --config_files, --data_path and --epochs."""
-    parser.add_argument("--dataset", default=DEFAULT_DATASET)
-    parser.add_argument("--out", default="benchmark_results", help="output folder (default: benchmark_results)")
-    parser.add_argument("--config_files", nargs="*", default=None)
-    parser.add_argument("--data_path", default=None)
-    parser.add_argument("--epochs", type=int, default=None, help="cap on training epochs")
+    parser.add_argument("--dataset", default=DEFAULT_DATASET, help="dataset name (a folder under --data_path)")
+    parser.add_argument("--out", default="benchmark_results", help="output folder")
+    parser.add_argument("--config_files", nargs="*", default=None, help="YAML config files applied to every run")
+    parser.add_argument(
+        "--data_path", default=None, help="folder holding the dataset folder (None: dataset/, then the embedded data)"
+    )
+    parser.add_argument("--epochs", type=int, default=None, help="cap on training epochs (None: the config's)")
 
 
 def parse_experiment_arguments(parser, argv):

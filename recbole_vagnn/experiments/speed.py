@@ -10,7 +10,6 @@ epoch time they imply. Then the meta-path walk alone on 20k users / ~1.5M intera
 Figures depend on the machine; nothing here asserts a target.
 """
 
-import argparse
 import itertools
 import resource
 import statistics
@@ -23,6 +22,7 @@ import torch
 from recbole.data import data_preparation
 from recbole.utils import init_seed
 
+from recbole_vagnn.commands import argument_parser
 from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.data.atomic import write_tripartite
@@ -81,7 +81,7 @@ def walk_benchmark(users, vloggers, interactions_per_user):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5, help="training epochs per model (first is warm-up)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--wechat-scale", action="store_true", help="also time steps on 20k users / ~1.5M interactions")

@@ -17,11 +17,11 @@ For every parameter the output folder gets ``sweep-PARAM.csv`` and ``sweep-PARAM
 Recall@10 and NDCG@10 against the value, log scale, as in the paper's figures).
 """
 
-import argparse
 import csv
 import os
 from pathlib import Path
 
+from recbole_vagnn.commands import argument_parser
 from recbole_vagnn.config_checks import check_values
 from recbole_vagnn.errors import ConfigError, run_main
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
@@ -50,6 +50,27 @@ def trial(config):
     return report
 
 
+def progress_callback(param, total):
+    """A Ray Tune callback printing one line per finished trial (in place of Ray's status table)."""
+    from ray import tune
+
+    class TrialProgress(tune.Callback):
+        done = 0
+
+        def _line(self, trial, outcome):
+            TrialProgress.done += 1
+            print(f"[{TrialProgress.done}/{total}] {param}={trial.config[PARAMS[param]]}: {outcome}", flush=True)
+
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            result = trial.last_result
+            self._line(trial, f"test recall@10 {result['test_recall@10']:.4f} ({result.get('time_total_s', 0):.0f} s)")
+
+        def on_trial_error(self, iteration, trials, trial, **info):
+            self._line(trial, "failed")
+
+    return TrialProgress()
+
+
 def sweep(param, grid, dataset, out_dir, ray_address=None, cpus_per_trial=1, base_config=None, config_files=None):
     """Run the grid for one parameter on Ray Tune; write CSV and PNG; return [(value, metrics)]."""
     import ray
@@ -76,7 +97,12 @@ def sweep(param, grid, dataset, out_dir, ray_address=None, cpus_per_trial=1, bas
     tuner = tune.Tuner(
         tune.with_resources(trial, {"cpu": cpus_per_trial}),
         param_space=config,
-        run_config=air.RunConfig(name=f"sweep-{dataset}-{param}", storage_path=str(out_dir / "ray"), verbose=1),
+        run_config=air.RunConfig(
+            name=f"sweep-{dataset}-{param}",
+            storage_path=str(out_dir / "ray"),
+            verbose=0,
+            callbacks=[progress_callback(param, len(grid))],
+        ),
     )
     results = tuner.fit()
     errors = [r.error for r in results if r.error]
@@ -128,12 +154,14 @@ def parse_grid(text, param):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__.splitlines()[0])
     add_experiment_arguments(parser)
     parser.add_argument("--params", default="lambda1,lambda2,tau", help=f"comma-separated, from {list(PARAMS)}")
-    parser.add_argument("--grid", default=None, help="comma-separated values replacing the paper's grid")
-    parser.add_argument("--ray-address", default=None, help="address of a running Ray cluster (default: local)")
-    parser.add_argument("--cpus-per-trial", type=int, default=1)
+    parser.add_argument(
+        "--grid", default=None, help="comma-separated values replacing the paper's grid (None: the paper's)"
+    )
+    parser.add_argument("--ray-address", default=None, help="address of a running Ray cluster (None: a local one)")
+    parser.add_argument("--cpus-per-trial", type=int, default=1, help="CPU cores Ray gives each trial")
     args, base_config = parse_experiment_arguments(parser, argv)
     params = [p.strip() for p in args.params.split(",") if p.strip()]
     unknown = [p for p in params if p not in PARAMS]

@@ -25,12 +25,11 @@ What is planted (all draws from one seeded numpy generator):
 interactions follow topics alone, and a video's topic is independent of its vlogger's.
 """
 
-import argparse
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from recbole_vagnn.commands import argument_parser
 from recbole_vagnn.data.atomic import write_tripartite
 from recbole_vagnn.errors import ConfigError, run_main
 
@@ -160,21 +159,25 @@ def as_matrices(inter, item, uvl, users):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Write a synthetic tripartite micro-video dataset.")
+    parser = argument_parser("Write a synthetic tripartite micro-video dataset (see the module docstring).")
     parser.add_argument("out_dir", help="folder to write NAME.inter / NAME.item / NAME.uvl into")
     parser.add_argument("--name", default="vagnn-demo", help="dataset name (file stem)")
-    for flag, default in [
-        ("users", 400),
-        ("vloggers", 60),
-        ("topics", 8),
-        ("videos-per-vlogger", 8),
-        ("interactions-per-user", 18),
-        ("follows", 3),
-        ("seed", 2024),
+    for flag, default, text in [
+        ("users", 400, "number of users"),
+        ("vloggers", 60, "number of vloggers"),
+        ("topics", 8, "number of topics"),
+        ("videos-per-vlogger", 8, "about the median number of videos per vlogger"),
+        ("interactions-per-user", 18, "mean number of interactions per user"),
+        ("follows", 3, "mean number of vloggers a user follows"),
+        ("seed", 2024, "seed of the generator"),
     ]:
-        parser.add_argument(f"--{flag}", type=int, default=default)
-    parser.add_argument("--vlogger-share", type=float, default=0.5)
-    parser.add_argument("--topic-fidelity", type=float, default=0.85)
+        parser.add_argument(f"--{flag}", type=int, default=default, help=text)
+    parser.add_argument(
+        "--vlogger-share", type=float, default=0.5, help="share of interactions driven by a followed vlogger"
+    )
+    parser.add_argument(
+        "--topic-fidelity", type=float, default=0.85, help="probability that a video has its vlogger's topic"
+    )
     args = parser.parse_args(argv)
     inter, item, uvl = generate(
         users=args.users,

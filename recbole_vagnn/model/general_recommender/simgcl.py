@@ -39,6 +39,7 @@ class SimGCL(LightGCN):
         self.eps = config["eps"]
         self.cl_weight = config["cl_weight"]
         self.cl_temperature = config["cl_temperature"]
+        self.loss_names = ["BPR", "L2", "CL"]  # the parts calculate_loss returns, for the training log
 
     def forward(self, perturbed=False):
         embeddings = self.get_ego_embeddings()

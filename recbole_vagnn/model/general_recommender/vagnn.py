@@ -111,6 +111,8 @@ class VAGNN(GeneralRecommender):
         if not (self.use_video_view or self.use_vlogger_view):
             raise ConfigError("VAGNN needs at least one of use_video_view and use_vlogger_view")
         self.vlogger_sampling = config["vlogger_sampling"]
+        # the parts calculate_loss returns, in order, for the training log
+        self.loss_names = ["video BPR"] + ["vlogger BPR"] * self.use_vlogger_loss + ["CL"] * self.use_cl + ["L2"]
         self.n_vloggers = dataset.vlogger_num
 
         self.user_embedding = nn.Embedding(self.n_users, self.embedding_size)
