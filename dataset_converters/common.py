@@ -30,10 +30,10 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from recbole_vagnn.commands import argument_parser
+from recbole_vagnn.commands import argument_parser, run_main
 from recbole_vagnn.data.atomic import write_tripartite
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
-from recbole_vagnn.errors import InputError, run_main
+from recbole_vagnn.errors import InputError
 
 logger = logging.getLogger("dataset_converters")
 

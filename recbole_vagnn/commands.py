@@ -1,14 +1,75 @@
 """``recbole-vagnn COMMAND ...``: every tool of the package from an installed wheel, no checkout needed.
 
-Each command is the module's own command line (``recbole-vagnn run --help``, ...), run through
-:func:`recbole_vagnn.errors.run_main`: one-line errors, exit code 1, ``--debug`` for tracebacks.
+Each command is the module's own command line (``recbole-vagnn run --help``, ...), and every
+command line of this package (also ``run_recbole.py`` and ``python -m ...``) runs its ``main``
+through :func:`run_main`: an :class:`~recbole_vagnn.errors.InputError`, a missing or unreadable
+file or bad YAML ends in one line ``error: ...`` on stderr and exit code 1. ``--debug`` on the
+command line, or the environment variable ``RECBOLE_VAGNN_DEBUG=1``, shows the full traceback
+instead. Anything else is a bug and keeps its traceback.
+
+Warning policy, the same in every command: RecBole 1.2.1's own deprecation notices (pandas
+chained assignment, ``torch.sparse.FloatTensor``, ``torch.cuda.amp``) are not actionable for a
+user of these commands and are hidden; every other warning is shown.
 """
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 
-from recbole_vagnn.errors import run_main
+import yaml
+
+from recbole_vagnn.errors import InputError
+
+DEBUG_FLAG = "--debug"
+DEBUG_VARIABLE = "RECBOLE_VAGNN_DEBUG"
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def describe(error):
+    """The one-line message for an input error, or None if ``error`` is not one (a bug)."""
+    if isinstance(error, InputError):
+        return _one_line(error)
+    if isinstance(error, OSError) and error.filename is not None:
+        return _one_line(f"{error.filename}: {error.strerror or error}")
+    if isinstance(error, yaml.YAMLError):
+        return _one_line(f"bad YAML: {error}")
+    if isinstance(error, UnicodeDecodeError):
+        return _one_line(f"a file is not UTF-8 text: {error}")
+    return None
+
+
+def hide_recbole_deprecations():
+    """Hide the deprecation notices RecBole's own code triggers (module docstring)."""
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"recbole\.")
+
+
+def run_main(main, argv=None):
+    """Call ``main(argv)``; report input errors as one line and exit 1 (module docstring)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in argv or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+    argv = [arg for arg in argv if arg != DEBUG_FLAG]
+    sys.argv = sys.argv[:1] + argv
+    hide_recbole_deprecations()
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except Exception as error:  # classified by describe(); bugs are re-raised
+        message = describe(error)
+        if debug or message is None:
+            raise
+        print(f"error: {message} (run with {DEBUG_FLAG} for the traceback)", file=sys.stderr)
+        raise SystemExit(1) from None
+
 
 COMMANDS = {
     "run": ("recbole_vagnn.quick_start", "train and evaluate a model (python run_recbole.py in a checkout)"),

@@ -37,8 +37,8 @@ import torch
 from tqdm import tqdm
 
 from recbole_vagnn.checkpoint import data_digest, load_checkpoint
-from recbole_vagnn.commands import argument_parser
-from recbole_vagnn.errors import CheckpointError, InputError, run_main
+from recbole_vagnn.commands import argument_parser, run_main
+from recbole_vagnn.errors import CheckpointError, InputError
 
 FORMATS = ("table", "csv", "json")
 CSV_COLUMNS = ["user", "kind", "rank", "video", "vlogger", "score", "gate", "video_part", "vlogger_part"]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from recbole_vagnn.errors import ConfigError, InputError, run_main
+from recbole_vagnn.commands import run_main
+from recbole_vagnn.errors import ConfigError, InputError
 from recbole_vagnn.experiments import benchmark
 from tests.conftest import make_config
 
@@ -124,7 +125,7 @@ def test_a_bad_config_file_is_one_line(tiny_root, tmp_path, text, message):
         from recbole_vagnn.config import Config
 
         Config(model="VAGNN", dataset="tiny", config_file_list=[str(path)], config_dict={"data_path": str(tiny_root)})
-    from recbole_vagnn.errors import describe
+    from recbole_vagnn.commands import describe
 
     assert message in describe(error.value)
 

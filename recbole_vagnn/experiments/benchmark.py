@@ -28,8 +28,8 @@ import tempfile
 from pathlib import Path
 
 from recbole_vagnn.checkpoint import data_digest
-from recbole_vagnn.commands import argument_parser
-from recbole_vagnn.errors import ConfigError, run_main
+from recbole_vagnn.commands import argument_parser, run_main
+from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
 from recbole_vagnn.utils import get_model

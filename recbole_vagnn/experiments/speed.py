@@ -22,11 +22,10 @@ import torch
 from recbole.data import data_preparation
 from recbole.utils import init_seed
 
-from recbole_vagnn.commands import argument_parser
+from recbole_vagnn.commands import argument_parser, run_main
 from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.data.atomic import write_tripartite
-from recbole_vagnn.errors import run_main
 from recbole_vagnn.experiments.synthetic import as_matrices, generate
 from recbole_vagnn.model.metapath import augment_views
 from recbole_vagnn.utils import get_model, get_trainer

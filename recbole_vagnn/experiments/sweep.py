@@ -21,9 +21,9 @@ import csv
 import os
 from pathlib import Path
 
-from recbole_vagnn.commands import argument_parser
+from recbole_vagnn.commands import argument_parser, run_main
 from recbole_vagnn.config_checks import check_values
-from recbole_vagnn.errors import ConfigError, run_main
+from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 
 PARAMS = {"lambda1": "vlogger_loss_weight", "lambda2": "cl_weight", "tau": "cl_temperature"}

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recbole_vagnn.commands import argument_parser
+from recbole_vagnn.commands import argument_parser, run_main
 from recbole_vagnn.data.atomic import write_tripartite
-from recbole_vagnn.errors import ConfigError, run_main
+from recbole_vagnn.errors import ConfigError
 
 
 def _sample_within_groups(group, weights, group_of_draw, rng):
