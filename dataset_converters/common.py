@@ -293,7 +293,7 @@ def finish(out_dir, name, inter, events, thresholds=None):
 
 def run_cli(main, argv=None):
     """Run a converter's ``main``: progress and notes on stderr, one-line errors and exit 1
-    (:func:`recbole_vagnn.errors.run_main`; ``--debug`` shows the traceback)."""
+    (:func:`recbole_vagnn.commands.run_main`; ``--debug`` shows the traceback)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     run_main(main, argv)
 

@@ -64,15 +64,13 @@ CHOICES = {
     "edge_weight": ("binary", "count"),
     "uvl_rule": ("leak_free", "paper"),
 }
-# Tripartite datasets keep one interaction per user-video pair (see recbole_vagnn.data.dataset).
-TRIPARTITE_CHOICES = {"rm_dup_inter": ("first",)}
 
 
 def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _problem(key, value, tripartite):
+def _problem(key, value):
     """What is wrong with ``key: value``, or None."""
     if key in BOOLEAN_KEYS and not isinstance(value, bool):
         return "must be True or False"
@@ -85,7 +83,7 @@ def _problem(key, value, tripartite):
         return "must be a number >= 0"
     if key in PROBABILITIES and not (_is_number(value) and 0 <= value <= 1):
         return "must be a number in [0, 1]"
-    choices = CHOICES.get(key) or (TRIPARTITE_CHOICES.get(key) if tripartite else None)
+    choices = CHOICES.get(key)
     if choices and value not in choices:
         return f"must be one of {', '.join(map(repr, choices))}"
     return None
@@ -93,11 +91,10 @@ def _problem(key, value, tripartite):
 
 def check_values(config_dict):
     """Raise :class:`ConfigError` for the first value that breaks a rule (module docstring)."""
-    tripartite = config_dict.get("tripartite") is True
     for key, value in config_dict.items():
-        if value is None and not (tripartite and key in TRIPARTITE_CHOICES):
+        if value is None:
             continue
-        problem = _problem(key, value, tripartite)
+        problem = _problem(key, value)
         if problem:
             raise ConfigError(f"config '{key}' {problem}, got {value!r}")
 

@@ -1,6 +1,6 @@
 """Errors about the user's input. Each message is one line naming the file, line or key and the fix.
 
-Command lines report them without a traceback (:func:`recbole_vagnn.commands.run_main`).
+The command lines of recbole-vagnn report them in one line, without a traceback.
 """
 
 

@@ -162,7 +162,7 @@ def test_a_repeated_user_video_pair_is_one_interaction_at_its_earliest_time(tmp_
     # validation and test video, and in their training history too.
     repeats = [("u1", "v1", 9), ("u1", "v1", 9), ("u1", "v1", 10)]
     write_raw(tmp_path, "tiny", inter=TINY_INTER + repeats, item=TINY_ITEM + [("v5", "pB")])
-    config = make_config("BPR", "tiny", data_path=tmp_path)
+    config = make_config("BPR", "tiny", data_path=tmp_path, rm_dup_inter=None)  # RecBole's default: the rule holds
     with caplog.at_level(logging.WARNING):
         ds = create_dataset(config)
     assert "dropped 3 repeated user-video interaction(s), keeping each pair's earliest" in caplog.text
@@ -177,12 +177,9 @@ def test_a_repeated_user_video_pair_is_one_interaction_at_its_earliest_time(tmp_
     assert all(len(set(items)) == 2 for items in held_out.values())
 
 
-@pytest.mark.parametrize("keep", ["last", None])
-def test_keeping_repeated_pairs_is_refused_for_tripartite_data(tiny_root, keep):
-    from recbole_vagnn.errors import ConfigError
-
-    with pytest.raises(ConfigError, match=f"'rm_dup_inter' must be one of 'first', got {keep!r}"):
-        make_config("BPR", "tiny", data_path=tiny_root, rm_dup_inter=keep)
+def test_keeping_the_last_of_repeated_pairs_is_refused_for_tripartite_data(tiny_root):
+    with pytest.raises(TripartiteDataError, match="rm_dup_inter: 'last' is not supported by tripartite datasets"):
+        load(tiny_root, rm_dup_inter="last")
 
 
 def test_a_vlogger_id_outside_the_remapped_range_is_an_error(tiny_root):

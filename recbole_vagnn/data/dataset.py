@@ -301,13 +301,21 @@ class TripartiteDataset(Dataset):
         self.uvl_feat = uvl[~duplicated].reset_index(drop=True)
 
     def _remove_duplication(self):
-        """One interaction per user-video pair: RecBole's ``rm_dup_inter: first`` keeps the earliest.
+        """One interaction per user-video pair, at its earliest time, whatever ``rm_dup_inter`` says.
 
         A repeated pair is one event (the first watch); later repeats are dropped and counted, so
         a user's validation and test videos always differ and neither is in their training history.
+        ``rm_dup_inter: last`` would keep the latest and is refused.
         """
+        if self.config["rm_dup_inter"] not in (None, "first"):
+            raise TripartiteDataError(
+                f"rm_dup_inter: {self.config['rm_dup_inter']!r} is not supported by tripartite datasets, which keep "
+                "each user-video pair's first interaction; remove the setting or set it to 'first'"
+            )
         before = len(self.inter_feat)
-        super()._remove_duplication()
+        if self.time_field in self.inter_feat:
+            self.inter_feat.sort_values(by=[self.time_field], kind="stable", inplace=True)
+        self.inter_feat.drop_duplicates(subset=[self.uid_field, self.iid_field], keep="first", inplace=True)
         dropped = before - len(self.inter_feat)
         if dropped:
             self.logger.warning(

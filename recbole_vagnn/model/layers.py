@@ -1,5 +1,6 @@
 """Sparse graph operators shared by the graph models of this package."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -11,7 +12,7 @@ def to_torch_sparse(matrix, device=None):
     """scipy sparse matrix -> torch sparse CSR float32 tensor.
 
     CSR rather than COO: on CPU, ``torch.sparse.mm`` forward and backward run about 1.7x faster
-    with it (measured by ``python -m recbole_vagnn.experiments.speed``'s workload), and CUDA supports it too.
+    with it (measured on the workload of recbole-vagnn's speed command), and CUDA supports it too.
     """
     csr = sp.csr_matrix(matrix)
     csr.sum_duplicates()
@@ -72,3 +73,19 @@ def propagate(norm_adj, embeddings, n_layers):
     for _ in range(n_layers):
         layers.append(torch.sparse.mm(norm_adj, layers[-1]))
     return torch.stack(layers, dim=0).mean(dim=0)
+
+
+class SparseCopyMixin:
+    """``copy.deepcopy`` for a module holding sparse CSR tensors, which torch cannot deep-copy.
+
+    RecBole's ``run_recbole`` deep-copies every model to count its FLOPs; the CSR graphs are
+    cloned, everything else is deep-copied as usual.
+    """
+
+    def __deepcopy__(self, memo):
+        clone = self.__class__.__new__(self.__class__)
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            sparse_csr = isinstance(value, torch.Tensor) and value.layout == torch.sparse_csr
+            clone.__dict__[key] = value.clone() if sparse_csr else copy.deepcopy(value, memo)
+        return clone

@@ -37,7 +37,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from recbole.model.general_recommender import LightGCN
 
-from recbole_vagnn.model.layers import to_torch_sparse
+from recbole_vagnn.model.layers import SparseCopyMixin, to_torch_sparse
 
 
 def normalised_incidence(interactions, n_users):
@@ -54,7 +54,7 @@ def normalised_incidence(interactions, n_users):
     return sp.csr_matrix((values, (rows, cols)), shape=(n_edges, n_nodes))
 
 
-class GTN(LightGCN):
+class GTN(SparseCopyMixin, LightGCN):
     r"""GTN: LightGCN's embeddings and loss with graph-trend-filtering propagation."""
 
     def __init__(self, config, dataset):

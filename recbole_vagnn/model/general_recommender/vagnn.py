@@ -67,7 +67,7 @@ from recbole.model.loss import BPRLoss
 from recbole.utils import InputType
 
 from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.model.layers import bipartite_norm_adj, propagate, row_mean_matrix
+from recbole_vagnn.model.layers import SparseCopyMixin, bipartite_norm_adj, propagate, row_mean_matrix
 from recbole_vagnn.model.loss import info_nce
 from recbole_vagnn.model.metapath import augment_views
 
@@ -81,7 +81,7 @@ ABLATIONS = {
 """The paper's Table 3 variants as config overrides."""
 
 
-class VAGNN(GeneralRecommender):
+class VAGNN(SparseCopyMixin, GeneralRecommender):
     r"""VA-GNN: video-view and vlogger-view propagation on the user/video/vlogger tripartite graph,
     cross-view contrastive learning, and a gated mix of user preferences for a video and its vlogger.
     """
