@@ -7,6 +7,10 @@ resident memory so far after each (``ru_maxrss``; Python, torch and RecBole alon
 0.5 GB). With ``--wechat-scale`` also a generated set of WeChat's size
 (20k users, ~1.5M interactions): seconds per training step (batch of 4096) over a few steps and the
 epoch time they imply. Then the meta-path walk alone on 20k users / ~1.5M interactions.
+Per model it also prints the share of an epoch spent outside model compute: the seconds RecBole's
+training data loader needs to produce the epoch's batches alone (negative sampling, building
+``Interaction``s), over the epoch's seconds. ``--profile`` adds, per model and stage, the
+operators with the most self CPU time over one epoch (``torch.profiler``, CUDA time too on a GPU).
 Figures depend on the machine; nothing here asserts a target.
 """
 
@@ -35,8 +39,8 @@ def peak_memory_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_models(dataset, data_path, models, epochs, steps=None):
-    """{model: (construction seconds, median epoch seconds, peak RSS MB)} on one loaded dataset.
+def time_models(dataset, data_path, models, epochs, steps=None, profile=False):
+    """{model: (construction seconds, median epoch seconds, peak RSS MB, loader share)} on one dataset.
 
     With ``steps``, each model trains on that many batches (after one warm-up batch) instead of
     ``epochs`` full epochs, and the epoch time is extrapolated from the seconds per step.
@@ -65,8 +69,30 @@ def time_models(dataset, data_path, models, epochs, steps=None):
             for epoch in range(epochs):
                 trainer._train_epoch(train_data, epoch, show_progress=False)
             epoch_seconds = statistics.median(trainer.epoch_seconds[1:] or trainer.epoch_seconds)
-        results[name] = (built, epoch_seconds, peak_memory_mb())
+        loader_share = loader_seconds(train_data, steps) / epoch_seconds
+        results[name] = (built, epoch_seconds, peak_memory_mb(), loader_share)
+        if profile:
+            print(f"\n{name}: one epoch under torch.profiler, top operators by self CPU time", flush=True)
+            print(profile_epoch(trainer, train_data, steps))
     return results
+
+
+def loader_seconds(train_data, steps=None):
+    """Seconds the training data loader takes to yield one epoch's batches (all, or ``steps`` scaled up)."""
+    start = time.perf_counter()
+    count = sum(1 for _ in itertools.islice(train_data, steps))
+    return (time.perf_counter() - start) / max(count, 1) * len(train_data)
+
+
+def profile_epoch(trainer, train_data, steps=None, rows=10):
+    """The ``rows`` operators with the most self CPU time over one epoch (or ``steps`` batches)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    batches = list(itertools.islice(train_data, steps)) if steps else train_data
+    with profile(activities=activities) as profiler:
+        trainer._train_epoch(batches, len(trainer.epoch_seconds))
+    return profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=rows)
 
 
 def walk_benchmark(users, vloggers, interactions_per_user):
@@ -85,6 +111,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--wechat-scale", action="store_true", help="also time steps on 20k users / ~1.5M interactions")
     parser.add_argument("--steps", type=int, default=5, help="timed steps per model at WeChat scale")
+    parser.add_argument("--profile", action="store_true", help="print each model's top operators over one epoch")
     args = parser.parse_args(argv)
     sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     torch.set_num_threads(args.threads)
@@ -110,10 +137,10 @@ def main(argv=None):
                 data_path = tmp
             run = f"{steps} pre-drawn batches, epoch = steps x s/step" if steps else f"{args.epochs} epochs"
             print(f"\n{label} ({run}, {args.threads} threads)", flush=True)
-            results = time_models(dataset, data_path, models, args.epochs, steps)
-            print(f"{'model':10} {'build s':>8} {'s/epoch':>8} {'peak RSS MB':>12}")
-            for name, (built, per_epoch, peak) in results.items():
-                print(f"{name:10} {built:8.3f} {per_epoch:8.3f} {peak:12.0f}")
+            results = time_models(dataset, data_path, models, args.epochs, steps, args.profile)
+            print(f"{'model':10} {'build s':>8} {'s/epoch':>8} {'peak RSS MB':>12} {'loader share':>13}")
+            for name, (built, per_epoch, peak, share) in results.items():
+                print(f"{name:10} {built:8.3f} {per_epoch:8.3f} {peak:12.0f} {share:13.0%}")
             ratio = results["VAGNN"][1] / results["LightGCN"][1]
             print(f"VAGNN / LightGCN epoch time: {ratio:.2f}x")
     n_inter, seconds, added = walk_benchmark(20000, 2000, 75)
