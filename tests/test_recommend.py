@@ -120,33 +120,36 @@ def test_bad_requests_are_one_clear_error(trained, tmp_path):
         Recommender(pickled)
 
 
+def recommend_cli(*args, cwd):
+    """``python -m recbole_vagnn.recommend ARGS`` in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "recbole_vagnn.recommend", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
 def test_command_line_batch_mode_streams_every_user_to_a_file(trained, tmp_path):
     root, files = trained
     out = tmp_path / "all.csv"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "recbole_vagnn.recommend",
-            "--model-file",
-            str(files["VAGNN"]),
-            "--all-users",
-            "--topk",
-            "3",
-            "--vloggers",
-            "2",
-            "--explain",
-            "--format",
-            "csv",
-            "--output",
-            str(out),
-            "--batch-size",
-            "64",
-        ],
-        capture_output=True,
-        text=True,
+    model = ("--model-file", files["VAGNN"])
+    done = recommend_cli(
+        *model,
+        "--all-users",
+        "--topk",
+        3,
+        "--vloggers",
+        2,
+        "--explain",
+        "--format",
+        "csv",
+        "--output",
+        out,
+        "--batch-size",
+        64,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(out.open()))
@@ -154,34 +157,10 @@ def test_command_line_batch_mode_streams_every_user_to_a_file(trained, tmp_path)
     assert {r["user"] for r in rows} == set(users)
     assert len(rows) == len(users) * (3 + 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["all.csv"]  # no partial file left
-    single = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "recbole_vagnn.recommend",
-            "--model-file",
-            str(files["VAGNN"]),
-            "--user",
-            "5",
-            "--topk",
-            "3",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    single = recommend_cli(*model, "--user", 5, "--topk", 3, "--format", "json", cwd=tmp_path)
     result = json.loads(single.stdout)
     assert [v["video"] for v in result["videos"]] == [
         r["video"] for r in rows if r["user"] == "5" and r["kind"] == "video"
     ]
-    unknown = subprocess.run(
-        [sys.executable, "-m", "recbole_vagnn.recommend", "--model-file", str(files["VAGNN"]), "--user", "nobody"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    unknown = recommend_cli(*model, "--user", "nobody", cwd=tmp_path)
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: unknown user token(s) 'nobody'")
