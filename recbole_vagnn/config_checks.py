@@ -33,6 +33,7 @@ BOOLEAN_KEYS = (
     "save_dataloaders",
     "valid_metric_bigger",
     "use_gpu",
+    "fast_loader",
 )
 INTEGER_AT_LEAST = {
     "epochs": 1,

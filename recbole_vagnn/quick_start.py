@@ -15,6 +15,7 @@ from recbole.utils import get_environment, init_logger, init_seed, set_color
 from recbole_vagnn.commands import argument_parser
 from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
+from recbole_vagnn.data.device_loader import device_loaders
 from recbole_vagnn.utils import get_model, get_trainer
 
 
@@ -29,8 +30,10 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
     dataset = create_dataset(config)
     logger.info(dataset)
     train_data, valid_data, test_data = data_preparation(config, dataset)
+    model_class = get_model(config["model"])
+    train_data, valid_data, test_data = device_loaders(config, model_class, train_data, valid_data, test_data)
     init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
-    model = get_model(config["model"])(config, train_data._dataset).to(config["device"])
+    model = model_class(config, train_data._dataset).to(config["device"])
     logger.info(model)
     return config, model, dataset, train_data, valid_data, test_data
 

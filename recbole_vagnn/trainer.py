@@ -8,6 +8,7 @@ from recbole.utils import get_trainer as recbole_get_trainer
 from recbole.utils import set_color
 
 from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpoint
+from recbole_vagnn.data.device_loader import DeviceFullSortEval
 from recbole_vagnn.errors import CheckpointError
 
 
@@ -78,13 +79,32 @@ class PluginTrainerMixin:
         self.logger.info(f"Checkpoint loaded. Resume training from epoch {self.start_epoch}")
 
     def evaluate(self, eval_data, load_best_model=True, model_file=None, show_progress=False):
+        """RecBole's evaluation, or the device path for a :class:`DeviceFullSortEval` (same metric code)."""
         if eval_data and load_best_model:
             checkpoint_file = model_file or self.saved_model_file
             checkpoint = load_checkpoint(checkpoint_file, map_location=self.device)
             self.model.load_state_dict(checkpoint["state_dict"])
             self.model.load_other_parameter(checkpoint.get("other_parameter"))
             self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
+        if isinstance(eval_data, DeviceFullSortEval):
+            return self._evaluate_on_device(eval_data)
         return super().evaluate(eval_data, load_best_model=False, model_file=model_file, show_progress=show_progress)
+
+    @torch.no_grad()
+    def _evaluate_on_device(self, eval_data):
+        """Full ranking with history masked on the device, then RecBole's Collector and Evaluator."""
+        if not eval_data:
+            return None
+        self.model.eval()
+        for interaction, (history_rows, history_items), (target_rows, target_items) in eval_data:
+            scores = self.model.full_sort_predict(interaction).view(len(interaction), -1)
+            scores[:, 0] = -torch.inf
+            scores[history_rows, history_items] = -torch.inf
+            self.eval_collector.eval_batch_collect(scores, interaction, target_rows, target_items)
+        self.eval_collector.model_collect(self.model)
+        result = self.evaluator.evaluate(self.eval_collector.get_data_struct())
+        self.wandblogger.log_eval_metrics(result, head="eval")
+        return result
 
 
 class Trainer(PluginTrainerMixin, RecBoleTrainer):

@@ -6,8 +6,8 @@ from recbole_vagnn.experiments.speed import time_models
 def test_time_models_reports_epoch_time_loader_share_and_a_profile(capsys):
     results = time_models("vagnn-demo", None, ["LightGCN", "VAGNN"], epochs=1, profile=True)
     for name in ("LightGCN", "VAGNN"):
-        built, per_epoch, peak, share = results[name]
-        assert built > 0 and per_epoch > 0 and peak > 0
+        built, per_epoch, peak, share, per_eval = results[name]
+        assert built > 0 and per_epoch > 0 and peak > 0 and per_eval > 0
         assert 0 < share < 1  # producing the batches alone takes part of the epoch, never all of it
     out = capsys.readouterr().out
     assert out.count("top operators by self CPU time") == 2 and "Self CPU time total" in out

@@ -7,9 +7,11 @@ resident memory so far after each (``ru_maxrss``; Python, torch and RecBole alon
 0.5 GB). With ``--wechat-scale`` also a generated set of WeChat's size
 (20k users, ~1.5M interactions): seconds per training step (batch of 4096) over a few steps and the
 epoch time they imply. Then the meta-path walk alone on 20k users / ~1.5M interactions.
-Per model it also prints the share of an epoch spent outside model compute: the seconds RecBole's
-training data loader needs to produce the epoch's batches alone (negative sampling, building
-``Interaction``s), over the epoch's seconds. ``--profile`` adds, per model and stage, the
+Per model it also prints the seconds of one full-ranking evaluation of the validation split and
+the share of an epoch spent outside model compute: the seconds the training data loader needs to
+produce the epoch's batches alone (negative sampling, building batches), over the epoch's
+seconds. The loaders are this package's device loaders (``fast_loader: True``, the default) or,
+with ``--recbole-loaders``, RecBole's own. ``--profile`` adds, per model and stage, the
 operators with the most self CPU time over one epoch (``torch.profiler``, CUDA time too on a GPU).
 Figures depend on the machine; nothing here asserts a target.
 """
@@ -30,6 +32,7 @@ from recbole_vagnn.commands import argument_parser, run_main
 from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.data.atomic import write_tripartite
+from recbole_vagnn.data.device_loader import device_loaders
 from recbole_vagnn.experiments.synthetic import as_matrices, generate
 from recbole_vagnn.model.metapath import augment_views
 from recbole_vagnn.utils import get_model, get_trainer
@@ -39,13 +42,13 @@ def peak_memory_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_models(dataset, data_path, models, epochs, steps=None, profile=False):
-    """{model: (construction seconds, median epoch seconds, peak RSS MB, loader share)} on one dataset.
+def time_models(dataset, data_path, models, epochs, steps=None, profile=False, fast_loader=True):
+    """{model: (construction s, median epoch s, peak RSS MB, loader share, s per validation)} on one dataset.
 
     With ``steps``, each model trains on that many batches (after one warm-up batch) instead of
     ``epochs`` full epochs, and the epoch time is extrapolated from the seconds per step.
     """
-    overrides = {"show_progress": False, "state": "WARNING"}
+    overrides = {"show_progress": False, "state": "WARNING", "fast_loader": fast_loader}
     if data_path:
         overrides["data_path"] = data_path
     results = {}
@@ -55,7 +58,7 @@ def time_models(dataset, data_path, models, epochs, steps=None, profile=False):
         init_seed(config["seed"], config["reproducibility"])
         if loaded is None:
             loaded = data_preparation(config, create_dataset(config))
-        train_data = loaded[0]
+        train_data, valid_data, _ = device_loaders(config, get_model(name), *loaded)
         start = time.perf_counter()
         model = get_model(name)(config, train_data._dataset)
         built = time.perf_counter() - start
@@ -70,7 +73,10 @@ def time_models(dataset, data_path, models, epochs, steps=None, profile=False):
                 trainer._train_epoch(train_data, epoch, show_progress=False)
             epoch_seconds = statistics.median(trainer.epoch_seconds[1:] or trainer.epoch_seconds)
         loader_share = loader_seconds(train_data, steps) / epoch_seconds
-        results[name] = (built, epoch_seconds, peak_memory_mb(), loader_share)
+        start = time.perf_counter()
+        trainer.evaluate(valid_data, load_best_model=False)
+        eval_seconds = time.perf_counter() - start
+        results[name] = (built, epoch_seconds, peak_memory_mb(), loader_share, eval_seconds)
         if profile:
             print(f"\n{name}: one epoch under torch.profiler, top operators by self CPU time", flush=True)
             print(profile_epoch(trainer, train_data, steps))
@@ -112,6 +118,9 @@ def main(argv=None):
     parser.add_argument("--wechat-scale", action="store_true", help="also time steps on 20k users / ~1.5M interactions")
     parser.add_argument("--steps", type=int, default=5, help="timed steps per model at WeChat scale")
     parser.add_argument("--profile", action="store_true", help="print each model's top operators over one epoch")
+    parser.add_argument(
+        "--recbole-loaders", action="store_true", help="time RecBole's own data loaders (fast_loader: False)"
+    )
     args = parser.parse_args(argv)
     sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     torch.set_num_threads(args.threads)
@@ -137,10 +146,12 @@ def main(argv=None):
                 data_path = tmp
             run = f"{steps} pre-drawn batches, epoch = steps x s/step" if steps else f"{args.epochs} epochs"
             print(f"\n{label} ({run}, {args.threads} threads)", flush=True)
-            results = time_models(dataset, data_path, models, args.epochs, steps, args.profile)
-            print(f"{'model':10} {'build s':>8} {'s/epoch':>8} {'peak RSS MB':>12} {'loader share':>13}")
-            for name, (built, per_epoch, peak, share) in results.items():
-                print(f"{name:10} {built:8.3f} {per_epoch:8.3f} {peak:12.0f} {share:13.0%}")
+            results = time_models(
+                dataset, data_path, models, args.epochs, steps, args.profile, not args.recbole_loaders
+            )
+            print(f"{'model':10} {'build s':>8} {'s/epoch':>8} {'s/eval':>8} {'peak RSS MB':>12} {'loader share':>13}")
+            for name, (built, per_epoch, peak, share, per_eval) in results.items():
+                print(f"{name:10} {built:8.3f} {per_epoch:8.3f} {per_eval:8.3f} {peak:12.0f} {share:13.0%}")
             ratio = results["VAGNN"][1] / results["LightGCN"][1]
             print(f"VAGNN / LightGCN epoch time: {ratio:.2f}x")
     n_inter, seconds, added = walk_benchmark(20000, 2000, 75)
