@@ -184,7 +184,7 @@ def test_keeping_the_last_of_repeated_pairs_is_refused_for_tripartite_data(tiny_
 
 def test_a_vlogger_id_outside_the_remapped_range_is_an_error(tiny_root):
     ds = load(tiny_root)
-    ds.item_feat["vlogger_id"][2] = -(2**63)  # what a broken remap produced (pandas 3.0)
+    ds.item_feat.loc[2, "vlogger_id"] = -(2**63)  # what a broken remap produced (pandas 3.0)
     with pytest.raises(TripartiteDataError, match=r"tiny\.item: 1 video\(s\) got no valid vlogger id"):
         ds._check_remapped_ids()
 
