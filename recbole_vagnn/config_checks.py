@@ -16,7 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from recbole_vagnn.data.dataset import UVL_RULES
 from recbole_vagnn.errors import ConfigError
+from recbole_vagnn.model.metapath import DIRECTIONS
 
 BOOLEAN_KEYS = (
     "use_cl",
@@ -59,11 +61,11 @@ NON_NEGATIVE_NUMBERS = (
 PROBABILITIES = ("walk_q1", "walk_q2", "drop_ratio", "prop_dropout", "node_dropout", "message_dropout")
 CHOICES = {
     "cl_negatives": ("in_batch", "all"),
-    "walk_direction": ("paper", "authors"),
+    "walk_direction": DIRECTIONS,
     "vlogger_sampling": ("pair", "user"),
     "vlogger_view_graph": ("explicit", "watched"),
     "edge_weight": ("binary", "count"),
-    "uvl_rule": ("leak_free", "paper"),
+    "uvl_rule": UVL_RULES,
 }
 
 

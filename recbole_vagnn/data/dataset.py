@@ -84,7 +84,7 @@ class TripartiteDataset(Dataset):
 
     # ---- loading and validation -------------------------------------------------------------
     def _load_feat(self, filepath, source):
-        header = self._checked_header(filepath)
+        header, _ = self._checked_header(filepath)
         with self._encoding_of(header):
             try:
                 feat = super()._load_feat(filepath, source)
@@ -93,7 +93,7 @@ class TripartiteDataset(Dataset):
         return self._checked_feat(filepath, source, feat)
 
     def _checked_header(self, filepath):
-        """The first line of an atomic file (bytes), after checking it is a typed, tab-separated header."""
+        """``(first line as bytes, field names)`` of an atomic file, after checking the typed, tab-separated header."""
         with open(filepath, "rb") as handle:
             first = handle.readline()
         if not first.strip():
@@ -120,7 +120,7 @@ class TripartiteDataset(Dataset):
                 )
         if len(separator) == 1:
             self._check_field_counts(filepath, len(fields), separator)
-        return first
+        return first, [field.partition(":")[0] for field in fields]
 
     @staticmethod
     def _check_field_counts(filepath, expected, separator):
@@ -234,11 +234,7 @@ class TripartiteDataset(Dataset):
         that ``.inter`` and ``.item`` declare, so it must not register them as fields of its own.
         """
         path = self._path(USER_VLOGGER_SUFFIX)
-        header = self._checked_header(path)
-        names = [
-            field.partition(":")[0]
-            for field in header.removeprefix(BOM).decode().rstrip("\r\n").split(self.config["field_separator"])
-        ]
+        header, names = self._checked_header(path)
         columns = [field for field in (self.uid_field, self.vlogger_field, self.time_field) if field in names]
         with self._encoding_of(header):
             try:
