@@ -47,6 +47,9 @@ INTEGER_AT_LEAST = {
     "stopping_step": 1,
     "uvl_min_videos": 0,
     "uvl_min_links": 0,
+    "min_epoch_steps": 0,
+    "patience_steps": 0,
+    "min_train_steps": 0,
 }
 POSITIVE_NUMBERS = ("learning_rate", "cl_temperature", "ssl_tau", "gtn_beta", "gtn_gamma")
 NON_NEGATIVE_NUMBERS = (

@@ -16,6 +16,7 @@ from recbole_vagnn.commands import argument_parser
 from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.data.device_loader import device_loaders
+from recbole_vagnn.protocol import apply_training_schedule
 from recbole_vagnn.utils import get_model, get_trainer
 
 
@@ -30,6 +31,7 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
     dataset = create_dataset(config)
     logger.info(dataset)
     train_data, valid_data, test_data = data_preparation(config, dataset)
+    apply_training_schedule(config, train_data)
     model_class = get_model(config["model"])
     train_data, valid_data, test_data = device_loaders(config, model_class, train_data, valid_data, test_data)
     init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
@@ -43,9 +45,16 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
 
     Returns RecBole's result dict (``best_valid_score``, ``best_valid_result``, ``test_result``,
     ``valid_score_bigger``) plus ``epochs`` (epochs trained), ``best_epoch`` (the epoch of the
-    best validation score, counted from 0 as RecBole's log does) and ``seconds_per_epoch`` (training only, evaluation excluded).
+    best validation score, counted from 0 as RecBole's log does), ``seconds_per_epoch`` (training
+    only, evaluation excluded), ``train_batch_size`` and ``stopping_step`` as the convergence rule
+    set them (:mod:`recbole_vagnn.protocol`), ``optimizer_steps``, ``converged`` (early stopping
+    ended the run, not the epoch cap), ``valid_curve`` and ``video_only_curve`` (``(optimizer steps,
+    valid score)`` per validation; the second for VA-GNN's score without its vlogger part),
+    ``test_per_user`` (each test user's top-k metric values, RecBole's metrics before averaging),
+    ``test_users`` (their ids, in the same order) and ``link_lift`` (tripartite data:
+    :func:`recbole_vagnn.data.signal.link_lift` of the split, else None).
     """
-    config, model, _, train_data, valid_data, test_data = load_data_and_model(
+    config, model, dataset, train_data, valid_data, test_data = load_data_and_model(
         model, dataset, config_file_list, config_dict
     )
     logger = getLogger()
@@ -63,8 +72,17 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
         "best_valid_result": best_valid_result,
         "test_result": test_result,
         "epochs": len(trainer.epoch_seconds),
-        "best_epoch": len(trainer.epoch_seconds) - 1 - trainer.cur_step * config["eval_step"],
+        "best_epoch": (trainer.best_evaluation + 1) * config["eval_step"] - 1 if trainer.valid_curve else None,
         "seconds_per_epoch": sum(trainer.epoch_seconds) / max(len(trainer.epoch_seconds), 1),
+        "train_batch_size": config["train_batch_size"],
+        "stopping_step": config["stopping_step"],
+        "optimizer_steps": trainer.optimizer_steps,
+        "converged": len(trainer.epoch_seconds) < config["epochs"],
+        "valid_curve": trainer.valid_curve,
+        "video_only_curve": trainer.video_only_curve,
+        "test_per_user": {k: v.tolist() for k, v in trainer.evaluator.per_user.items()},
+        "test_users": trainer.evaluated_users.tolist(),
+        "link_lift": getattr(train_data._dataset, "link_lift", None),
     }
 
 

@@ -1,7 +1,9 @@
-"""Trainers: RecBole's, with seconds per epoch and checkpoints that load without unpickling code."""
+"""Trainers: RecBole's, with seconds per epoch, a learning curve, per-user metrics and checkpoints
+that load without unpickling code."""
 
 import time
 
+import numpy as np
 import torch
 from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.utils import get_trainer as recbole_get_trainer
@@ -10,12 +12,21 @@ from recbole.utils import set_color
 from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpoint
 from recbole_vagnn.data.device_loader import DeviceFullSortEval
 from recbole_vagnn.errors import CheckpointError
+from recbole_vagnn.evaluator import PerUserEvaluator
 
 
 class PluginTrainerMixin:
-    """Trainer additions: seconds per training epoch, and checkpoints without pickled objects.
+    """Trainer additions: seconds per epoch, the learning curve, per-user metrics, plain checkpoints.
 
     ``epoch_seconds`` lists the wall-clock seconds of every training epoch (evaluation excluded).
+    ``optimizer_steps`` counts the batches trained; ``valid_curve`` holds one ``(optimizer steps,
+    valid score)`` pair per validation; before ``min_train_steps`` the patience does not run down
+    (:mod:`recbole_vagnn.protocol`). For a model whose score has a vlogger part (VA-GNN's
+    ``use_vlogger_score``), every validation is run again inside its ``video_score_only()``
+    context, with y = e_u.e_v (``video_only_curve``); if
+    that scores higher at the best validation, :meth:`fit` logs a warning: the vlogger part hurts
+    on this data. After an evaluation, ``evaluator.per_user`` holds each user's top-k metric values
+    (:class:`recbole_vagnn.evaluator.PerUserEvaluator`) and ``evaluated_users`` the user ids, in order.
     A model returning a tuple of losses names them in ``loss_names``; the training log shows
     ``video BPR: 0.69, vlogger BPR: 0.69, ...`` instead of RecBole's ``train_loss1, train_loss2``,
     whose meaning shifts with the ablations.
@@ -26,14 +37,56 @@ class PluginTrainerMixin:
 
     def __init__(self, config, model):
         super().__init__(config, model)
+        self.evaluator = PerUserEvaluator(config)
+        self.evaluated_users = None
         self.epoch_seconds = []
+        self.optimizer_steps = 0
+        self.valid_curve = []
+        self.video_only_curve = []
         self._data_sha256 = None
 
-    def _train_epoch(self, *args, **kwargs):
+    def _train_epoch(self, train_data, *args, **kwargs):
         start = time.perf_counter()
-        loss = super()._train_epoch(*args, **kwargs)
+        loss = super()._train_epoch(train_data, *args, **kwargs)
         self.epoch_seconds.append(time.perf_counter() - start)
+        self.optimizer_steps += len(train_data)
         return loss
+
+    def _valid_epoch(self, valid_data, show_progress=False):
+        score, result = super()._valid_epoch(valid_data, show_progress=show_progress)
+        self.valid_curve.append((self.optimizer_steps, float(score)))
+        if self.optimizer_steps < (self.config["min_train_steps"] or 0):
+            self.cur_step = 0  # the convergence rule: no early stop before min_train_steps (recbole_vagnn.protocol)
+        if getattr(self.model, "use_vlogger_score", False):
+            with self.model.video_score_only():
+                video_only_score, _ = super()._valid_epoch(valid_data, show_progress=False)
+            self.video_only_curve.append((self.optimizer_steps, float(video_only_score)))
+        return score, result
+
+    @property
+    def best_evaluation(self):
+        """Index in ``valid_curve`` of the checkpoint kept: the last best score (RecBole keeps ties' later one)."""
+        scores = [score for _, score in self.valid_curve]
+        best = max(scores) if self.valid_metric_bigger else min(scores)
+        return len(scores) - 1 - scores[::-1].index(best)
+
+    def fit(self, train_data, valid_data=None, verbose=True, saved=True, show_progress=False, callback_fn=None):
+        result = super().fit(train_data, valid_data, verbose, saved, show_progress, callback_fn)
+        self._warn_if_vlogger_score_hurts()
+        return result
+
+    def _warn_if_vlogger_score_hurts(self):
+        if not self.video_only_curve:
+            return
+        best = self.best_evaluation
+        full, video_only = self.valid_curve[best][1], self.video_only_curve[best][1]
+        if video_only > full:
+            self.logger.warning(
+                f"the vlogger part of VA-GNN's score lowers validation: {self.valid_metric} {full:.4f} with it, "
+                f"{video_only:.4f} with y = e_u.e_v alone (at the best validation, step {self.valid_curve[best][0]}). "
+                "The vlogger relation may carry no signal on this data: lower lambda1 (--vlogger_loss_weight), "
+                "or choose it on validation with 'recbole-vagnn benchmark --tune'"
+            )
 
     def _generate_train_loss_output(self, epoch_idx, s_time, e_time, losses):
         """RecBole's line, with each part of a multi-part loss under the model's ``loss_names``."""
@@ -86,6 +139,8 @@ class PluginTrainerMixin:
             self.model.load_state_dict(checkpoint["state_dict"])
             self.model.load_other_parameter(checkpoint.get("other_parameter"))
             self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
+        users = getattr(eval_data, "uid_list", None)
+        self.evaluated_users = None if users is None else np.asarray(users)
         if isinstance(eval_data, DeviceFullSortEval):
             return self._evaluate_on_device(eval_data)
         return super().evaluate(eval_data, load_best_model=False, model_file=model_file, show_progress=show_progress)

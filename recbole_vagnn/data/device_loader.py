@@ -110,6 +110,7 @@ class DeviceFullSortEval:
         self.device = torch.device(config["device"])
         self.uid_field = self._dataset.uid_field
         self.batch_size = max(1, config["eval_batch_size"] // self._dataset.item_num)
+        self.uid_list = eval_data.uid_list  # on the CPU, in the order the users are evaluated
         self.users = eval_data.uid_list.to(self.device)
         users = eval_data.uid_list.numpy()
         self.history = _csr_on_device(eval_data.uid2history_item[users], self.device)

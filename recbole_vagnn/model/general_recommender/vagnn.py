@@ -57,6 +57,8 @@ Choices where the paper is open or its code differs (config key in brackets):
   dimensions, Q is d x d and there is no contrastive loss (it needs two views).
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -131,7 +133,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         self.vlogger_pool = row_mean_matrix(dataset.publish_matrix(form="csr"), self.device)
         self.video_pool = row_mean_matrix(dataset.inter_matrix(form="csr").T, self.device)
 
-        follows = dataset.user_vlogger_matrix(form="csr")
+        follows = dataset.user_vlogger_matrix(form="csr", training=True)
         follows.sort_indices()
         degree = torch.as_tensor(np.diff(follows.indptr), dtype=torch.long, device=self.device)
         self.follow_users = torch.repeat_interleave(torch.arange(len(degree), device=self.device), degree)
@@ -162,7 +164,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
 
         def build():
             base = (
-                dataset.user_vlogger_matrix(form="csr")
+                dataset.user_vlogger_matrix(form="csr", training=True)
                 if source == "explicit"
                 else dataset.watched_vlogger_matrix(form="csr")
             )
@@ -348,6 +350,22 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
                 return views
             self._views_for_inference = views
         return self._views_for_inference
+
+    @contextmanager
+    def video_score_only(self):
+        """Within the block, rank by y_uv = e_u.e_v (the video part alone, as ablation E scores).
+
+        The trainer validates once more inside it, to tell whether the vlogger part of the score
+        helps on the data at hand.
+        """
+        gated = self.use_vlogger_score
+        self.use_vlogger_score = False
+        self.restore_user_e = self.restore_item_e = None
+        try:
+            yield
+        finally:
+            self.use_vlogger_score = gated
+            self.restore_user_e = self.restore_item_e = None
 
     def train(self, mode=True):
         """Switching back to training drops the embeddings cached for evaluation."""
