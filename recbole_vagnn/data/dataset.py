@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from recbole.data.dataset import Dataset
 from recbole.utils import FeatureSource, FeatureType
 
+from recbole_vagnn.data.signal import format_link_lift, link_lift
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
 from recbole_vagnn.errors import InputError
 
@@ -78,6 +79,15 @@ class TripartiteDataset(Dataset):
         super()._get_field_from_config()
         self.vlogger_field = self.config["VLOGGER_ID_FIELD"] or "vlogger_id"
         self.uvl_feat = None
+        normalized = self.config["normalize_field"] or []
+        if self.config["normalize_all"] or self.time_field in normalized:
+            # RecBole would rescale the .inter times and not the .uvl ones, and every timed follow
+            # would then fall after the held-out interactions and out of the relation.
+            raise TripartiteDataError(
+                f"{self._path('inter')}: normalize_all / normalize_field would rescale '{self.time_field}' in .inter "
+                f"but not in .uvl, which the leak-free relation compares it with; leave '{self.time_field}' out of "
+                "normalize_field and set normalize_all: False"
+            )
 
     def _path(self, suffix):
         return f"{self.dataset_path}/{self.dataset_name}.{suffix}"
@@ -398,7 +408,27 @@ class TripartiteDataset(Dataset):
             relation = train._user_vlogger_links(before=self._first_held_out_times(held_out))
         train._training_user_vlogger = relation
         self.logger.info(f"user-vlogger relation for training ({self.config['uvl_rule']}): {relation.nnz} links")
+        train.link_lift = self._link_lift(relation, train, held_out)
+        self.logger.info(format_link_lift(train.link_lift))
         return datasets
+
+    def _link_lift(self, relation, train, held_out):
+        """:func:`link_lift` of the last held-out split (test), with the ranking's exclusions as history."""
+        if not held_out or len(held_out[-1].inter_feat) == 0:
+            return None
+        test = held_out[-1].inter_feat
+        history = sum(
+            (part.inter_matrix(form="csr") for part in (train, *held_out[:-1])),
+            start=sp.csr_matrix((self.user_num, self.item_num)),
+        )
+        return link_lift(
+            relation,
+            self.item2vlogger,
+            history,
+            test[self.uid_field].numpy(),
+            test[self.iid_field].numpy(),
+            self.item_num - 1,
+        )
 
     def _first_held_out_times(self, held_out):
         """Per user id, the time of the first interaction outside the training split (inf if none)."""
@@ -461,13 +491,21 @@ class TripartiteDataset(Dataset):
         )
         return _in_form(matrix, form)
 
-    def user_vlogger_matrix(self, form="coo"):
+    def user_vlogger_matrix(self, form="coo", training=False):
         """Y: the binary user x vlogger relation, see the module docstring (``form``: coo or csr).
 
         On the training split made by :meth:`build`, the relation of ``uvl_rule``; on any other
-        dataset object, the relation of its own interactions and all ``.uvl`` events.
+        dataset object, the relation of its own interactions and all ``.uvl`` events. A model asks
+        with ``training=True``: then a dataset that is no training split is refused under
+        ``uvl_rule: leak_free``, since its relation would hold the held-out interactions.
         """
         relation = self.__dict__.get("_training_user_vlogger")
+        if relation is None and training and self.config["uvl_rule"] != "paper":
+            raise TripartiteDataError(
+                f"{self._path(USER_VLOGGER_SUFFIX)}: the model was given the whole dataset, whose user-vlogger "
+                "relation includes validation and test interactions; build it on the training split "
+                "(train_data.dataset after RecBole's data_preparation), or set uvl_rule: paper to train on that relation"
+            )
         return _in_form(relation if relation is not None else self._user_vlogger_links(before=None), form)
 
     def watched_vlogger_matrix(self, form="coo"):
