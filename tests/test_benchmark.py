@@ -89,7 +89,7 @@ def test_table_marks_best_and_runner_up_by_value_with_ties():
     def row(recall):
         values = {key: recall for key in benchmark.METRICS}
         values.update({f"{key} std": 0.0 for key in benchmark.METRICS})
-        return {**values, "seconds/epoch": 1.0, "best epoch": 3, "seeds": 1}
+        return {**values, "seconds/epoch": 1.0, "best epoch": 3, "steps": 75, "capped": 0, "seeds": 1}
 
     table = benchmark.markdown_table({"VAGNN": row(0.3), "X": row(0.3), "Y": row(0.2), "Z": row(0.1)}, {}, "VAGNN", "t")
     lines = {
@@ -126,3 +126,44 @@ def test_a_stored_run_is_reused_only_with_the_same_identity(tmp_path, capsys):
     benchmark.main(arguments + ["--epochs", "2"])
     assert "LightGCN-seed2020.json is not a readable stored run" in capsys.readouterr().out
     assert json.loads(stored.read_text())["test"].keys() == first["test"].keys()
+
+
+def test_tune_gives_every_model_the_same_budget_and_chooses_on_validation(tmp_path, capsys):
+    ray = pytest.importorskip("ray")
+    out = tmp_path / "out"
+    arguments = ["--models", "LightGCN,VAGNN", "--tune", "--trials", "2", "--seeds", "2", "--epochs", "1"]
+    arguments += ["--out", str(out)]
+    try:
+        benchmark.main(arguments)
+        run_dir = out / "runs" / "vagnn-demo"
+        trials = {p.stem: json.loads(p.read_text()) for p in (run_dir / "tune").glob("*.json")}
+        assert sorted(trials) == ["LightGCN-trial0", "LightGCN-trial1", "VAGNN-trial0", "VAGNN-trial1"]
+        with open(out / "vagnn-demo-tuned.csv") as handle:
+            rows = {row["model"]: row for row in csv.DictReader(handle)}
+        for label in ("LightGCN", "VAGNN"):
+            runs = [trials[f"{label}-trial{k}"] for k in (0, 1)]
+            assert runs[0]["params"] != runs[1]["params"] and {run["seed"] for run in runs} == {2020}
+            best = max(runs, key=lambda run: run["valid"]["recall@10"])
+            second_seed = json.loads((run_dir / "tuned" / f"{label}-seed2021.json").read_text())
+            assert json.loads(rows[label]["params"]) == best["params"] == second_seed["params"]
+            expected = (best["test"]["recall@10"] + second_seed["test"]["recall@10"]) / 2
+            assert float(rows[label]["recall@10"]) == pytest.approx(expected, rel=1e-5)
+        assert float(rows["VAGNN"]["recall@10 p"]) <= 1 and rows["VAGNN"]["recall@10 versus"] == "LightGCN"
+        table = (out / "vagnn-demo-tuned.md").read_text()
+        assert "tuned with 2 trial(s) per model" in table and "Chosen settings: LightGCN" in table
+        assert "link lift" in table and "p (Wilcoxon, users)" in table
+        assert (out / "vagnn-demo-tuned-curves.png").read_bytes()[:4] == b"\x89PNG"
+        capsys.readouterr()
+        benchmark.main(arguments)  # everything is stored: nothing trains again
+    finally:
+        ray.shutdown()
+    printed = capsys.readouterr().out
+    assert printed.count("stored, reused") == 6 and "[1/" not in printed
+
+
+def test_tune_refuses_a_budget_larger_than_a_grid_before_anything_runs(tmp_path, capsys):
+    from recbole_vagnn.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="GTN's grid .* has only 9 settings"):
+        benchmark.main(["--models", "LightGCN,GTN", "--tune", "--trials", "10", "--out", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()

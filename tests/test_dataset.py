@@ -318,3 +318,45 @@ def test_walks_cannot_reach_a_held_out_video_through_a_leaked_link(leak_root):
         reached[rule] = sum(augment_views(X, Y, Z, 1.0, 0.0, seed)[0][u1, v6] > 0 for seed in range(30))
     assert reached["leak_free"] == 0
     assert reached["paper"] > 0
+
+
+def test_vagnn_refuses_the_whole_dataset_whose_relation_holds_held_out_data(leak_root):
+    from recbole_vagnn.model import VAGNN
+
+    config, full, train = training_split(leak_root, walk_q1=0.0)
+    with pytest.raises(TripartiteDataError, match="whole dataset.*training split"):
+        VAGNN(config, full)
+    VAGNN(config, train)  # the training split made by build() is fine
+
+
+def test_quick_start_builds_vagnn_on_the_training_split(leak_root):
+    from recbole_vagnn.quick_start import load_data_and_model
+
+    _, model, full, *_ = load_data_and_model(
+        "VAGNN", "leak", config_dict={"data_path": str(leak_root), "walk_q1": 0.0, "show_progress": False}
+    )
+    positives = set(zip(tokens(full, "user_id", model.follow_users), tokens(full, "vlogger_id", model.follow_vloggers)))
+    assert positives == LEAK_FREE != PAPER
+
+
+@pytest.mark.parametrize("setting", [{"normalize_all": True}, {"normalize_field": ["timestamp"]}])
+def test_normalising_the_time_of_tripartite_data_is_refused(leak_root, setting):
+    config = make_config("VAGNN", "leak", data_path=leak_root, **setting)
+    with pytest.raises(TripartiteDataError, match="normalize_all / normalize_field would rescale 'timestamp'"):
+        create_dataset(config)
+
+
+def test_core_filter_runs_to_its_fixed_point_through_a_chain_of_removals():
+    from recbole_vagnn.data.user_vlogger import core_filter
+
+    # u0-p0, u1-p0 p1, u2-p1 p2, u3-p2 p3, then a 3 x 3 core u4-u6 x p3-p5 (u4-u6 also link p3).
+    # With min_links 2, removing u0 leaves p0 short, which leaves u1 short, ... down to u3:
+    # seven passes remove something, an eighth finds the fixed point.
+    pairs = [(0, 0), (1, 0), (1, 1), (2, 1), (2, 2), (3, 2), (3, 3)]
+    pairs += [(u, p) for u in (4, 5, 6) for p in (3, 4, 5)]
+    rows, cols = zip(*pairs)
+    links = sp.csr_matrix((np.ones(len(pairs)), (rows, cols)), shape=(7, 6))
+    filtered, passes = core_filter(links, 2)
+    coo = filtered.tocoo()
+    assert set(zip(coo.row.tolist(), coo.col.tolist())) == {(u, p) for u in (4, 5, 6) for p in (3, 4, 5)}
+    assert passes == 8

@@ -20,7 +20,8 @@ D = 4
 
 
 def build(tiny_root, **overrides):
-    settings = dict(embedding_size=D, n_layers=2, walk_q1=0.0, seed=7)
+    # The hand-computed cases train on the whole tiny dataset: its relation is every event (uvl_rule: paper).
+    settings = dict(embedding_size=D, n_layers=2, walk_q1=0.0, seed=7, uvl_rule="paper")
     settings.update(overrides)
     torch.manual_seed(0)
     config = make_config("VAGNN", "tiny", data_path=tiny_root, **settings)
@@ -294,7 +295,9 @@ PAIRS_UVL = [("u1", "pA"), ("u2", "pA"), ("u3", "pB"), ("u4", "pB")]
 def test_propagation_with_the_walk_on_uses_the_augmented_neighbourhoods(tmp_path):
     root = write_raw(tmp_path, "pairs", inter=PAIRS_INTER, item=PAIRS_ITEM, uvl=PAIRS_UVL)
     torch.manual_seed(0)
-    config = make_config("VAGNN", "pairs", data_path=root, embedding_size=D, n_layers=2, walk_q1=1.0, walk_q2=1.0)
+    config = make_config(
+        "VAGNN", "pairs", data_path=root, embedding_size=D, n_layers=2, walk_q1=1.0, walk_q2=1.0, uvl_rule="paper"
+    )
     dataset = create_dataset(config)
     model = VAGNN(config, dataset)
     users, videos = ["u1", "u2", "u3", "u4"], ["v1", "v2", "v3", "v4"]

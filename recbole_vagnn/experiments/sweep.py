@@ -73,16 +73,13 @@ def progress_callback(param, total):
 
 def sweep(param, grid, dataset, out_dir, ray_address=None, cpus_per_trial=1, base_config=None, config_files=None):
     """Run the grid for one parameter on Ray Tune; write CSV and PNG; return [(value, metrics)]."""
-    import ray
     from ray import air, tune
+
+    from recbole_vagnn.experiments.ray_jobs import init_ray
 
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    if not ray.is_initialized():
-        if ray_address:
-            ray.init(address=ray_address)
-        else:
-            ray.init(include_dashboard=False, log_to_driver=False)
+    init_ray(ray_address)
     config = {
         **(base_config or {}),
         "show_progress": False,

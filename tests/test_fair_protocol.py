@@ -1,0 +1,156 @@
+"""The fair comparison: the convergence rule, per-user metrics, paired tests and the link lift."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.stats import wilcoxon
+
+from recbole_vagnn.data.signal import leave_one_out_link_lift, link_lift
+from recbole_vagnn.experiments.significance import paired_test
+from recbole_vagnn.experiments.synthetic import generate
+from recbole_vagnn.protocol import training_schedule
+from recbole_vagnn.quick_start import run_recbole
+
+
+@pytest.mark.parametrize(
+    "rows, rule, expected",
+    [
+        (6_000, (20, 500), (256, 21, 24)),  # small data: the batch halves to 20+ steps, patience spans 500 steps
+        (1_400_000, (20, 500), (4096, 10, 342)),  # paper size: the paper's setting already satisfies the rule
+        (6_000, (0, 0), (4096, 10, 2)),  # the paper's literal protocol
+        (100, (20, 500), (4, 20, 25)),
+    ],
+)
+def test_training_schedule(rows, rule, expected):
+    assert training_schedule(rows, 4096, 10, 1, *rule) == expected
+
+
+def test_run_reports_the_schedule_the_curve_and_whether_it_converged():
+    result = run_recbole("LightGCN", config_dict={"epochs": 2, "show_progress": False}, saved=False)
+    steps = result["optimizer_steps"] // 2
+    assert result["train_batch_size"] == 256 and steps == 25  # 6,195 training rows
+    assert [step for step, _ in result["valid_curve"]] == [steps, 2 * steps]
+    assert result["converged"] is False and result["video_only_curve"] == []
+
+
+def test_a_run_ended_by_early_stopping_is_converged(monkeypatch):
+    import recbole.trainer.trainer as recbole_trainer
+
+    def stop_at_the_second_validation(value, best, cur_step, max_step, bigger=True):
+        return max(value, best), cur_step + 1, cur_step >= 1, cur_step == 0
+
+    monkeypatch.setattr(recbole_trainer, "early_stopping", stop_at_the_second_validation)
+    settings = {"epochs": 9, "show_progress": False}
+    result = run_recbole("LightGCN", config_dict={**settings, "min_train_steps": 0}, saved=False)
+    assert result["converged"] is True and result["epochs"] == 2
+    # 25 steps an epoch: the validations at steps 25 and 50 cannot stop the run, the one at 75 does
+    result = run_recbole("LightGCN", config_dict={**settings, "min_train_steps": 60}, saved=False)
+    assert result["converged"] is True and result["epochs"] == 3
+
+
+@pytest.mark.parametrize("fast_loader", [True, False])
+def test_per_user_values_average_to_recboles_metrics(fast_loader):
+    result = run_recbole(
+        "VAGNN",
+        config_dict={"epochs": 1, "show_progress": False, "metric_decimal_place": 10, "fast_loader": fast_loader},
+        saved=False,
+    )
+    assert len(result["test_users"]) == 400 == len(set(result["test_users"]))
+    for metric, value in result["test_result"].items():
+        assert np.mean(result["test_per_user"][metric]) == pytest.approx(value, abs=1e-9)
+    assert len(result["video_only_curve"]) == len(result["valid_curve"]) == 1
+
+
+def test_video_score_only_ranks_by_the_video_part_and_restores_the_gate():
+    from recbole_vagnn.quick_start import load_data_and_model
+
+    _, model, *_, test = load_data_and_model("VAGNN", config_dict={"show_progress": False})
+    model.eval()
+    interaction = next(iter(test))[0]
+    gated = model.full_sort_predict(interaction)
+    users, videos, _ = model._concat_views(model.forward())
+    with model.video_score_only():
+        video_only = model.full_sort_predict(interaction)
+    expected = users[interaction["user_id"]] @ videos.T
+    assert torch_allclose(video_only, expected.view(-1))
+    assert torch_allclose(model.full_sort_predict(interaction), gated) and not torch_allclose(gated, video_only)
+
+
+def torch_allclose(a, b):
+    return bool(np.allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-6))
+
+
+def test_trainer_warns_when_the_video_part_alone_validates_better(caplog):
+    from recbole_vagnn.quick_start import load_data_and_model
+    from recbole_vagnn.utils import get_trainer
+
+    config, model, *_ = load_data_and_model("VAGNN", config_dict={"show_progress": False})
+    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    trainer.valid_curve, trainer.video_only_curve = [(24, 0.10), (48, 0.12)], [(24, 0.20), (48, 0.11)]
+    with caplog.at_level(logging.WARNING):
+        trainer._warn_if_vlogger_score_hurts()
+    assert not caplog.records  # at the best validation (step 48) the full score is better
+    trainer.video_only_curve = [(24, 0.20), (48, 0.13)]
+    with caplog.at_level(logging.WARNING):
+        trainer._warn_if_vlogger_score_hurts()
+    assert "lower lambda1" in caplog.text and "benchmark --tune" in caplog.text and "0.1300" in caplog.text
+
+
+def _run(seed, users, values):
+    return {"seed": seed, "test_users": users, "test_per_user": {"recall@10": values}}
+
+
+def test_paired_test_pairs_seeds_and_users_and_averages_over_seeds():
+    rng = np.random.default_rng(0)
+    users = list(range(1, 61))
+    a = [rng.random(60), rng.random(60)]
+    b = [a[0] - 0.1 + 0.05 * rng.random(60), a[1] - 0.1 + 0.05 * rng.random(60)]
+    reference = [_run(2020, users, a[0].tolist()), _run(2021, users, a[1].tolist())]
+    order = rng.permutation(60)  # the other model lists its users in another order
+    other = [_run(2021, [users[i] for i in order], b[1][order].tolist()), _run(2020, users, b[0].tolist())]
+    test = paired_test(reference, other, "recall@10")
+    mean_a, mean_b = (a[0] + a[1]) / 2, (b[0] + b[1]) / 2
+    assert test["p"] == pytest.approx(wilcoxon(mean_a - mean_b).pvalue)
+    assert test["diff"] == pytest.approx(np.mean(mean_a - mean_b))
+    assert test["seed_p"] == pytest.approx([wilcoxon(a[0] - b[0]).pvalue, wilcoxon(a[1] - b[1]).pvalue])
+    assert test["seeds_better"] == 2 and test["p"] < 1e-6 and test["users"] == 60
+    same = paired_test(reference, reference, "recall@10")
+    assert same["p"] == 1.0 and same["diff"] == 0.0 and same["seeds_better"] == 0
+    assert paired_test(reference, [_run(7, users, a[0].tolist())], "recall@10") is None
+
+
+def test_link_lift_by_hand():
+    # 2 users, 6 videos (ids 0-5), vloggers A (videos 0-2) and B (3-5); user 0 linked to A, user 1 to B.
+    relation = sp.csr_matrix(np.array([[1, 0], [0, 1]]))
+    vlogger_of = np.array([0, 0, 0, 1, 1, 1])
+    history = sp.csr_matrix((np.ones(3), ([0, 0, 1], [0, 3, 4])), shape=(2, 6))
+    # user 0 tests video 1 (linked); candidates 1, 2, 4, 5: 2 of 4 linked.
+    # user 1 tests video 0 (not linked); candidates 0, 1, 2, 3, 5: 2 of 5 linked (3 and 5).
+    result = link_lift(relation, vlogger_of, history, [0, 1], [1, 0], 6)
+    assert result["share"] == pytest.approx(0.5)
+    assert result["base_rate"] == pytest.approx((2 / 4 + 2 / 5) / 2)
+    assert result["lift"] == pytest.approx(0.5 / 0.45) and result["users"] == 2
+
+
+def test_converter_link_lift_equals_the_datasets(tmp_path):
+    from recbole_vagnn.config import EMBEDDED_DATA_DIR
+    from recbole_vagnn.quick_start import load_data_and_model
+
+    def read(suffix):
+        frame = pd.read_csv(EMBEDDED_DATA_DIR / "vagnn-demo" / f"vagnn-demo.{suffix}", sep="\t")
+        return frame.rename(columns=lambda name: name.split(":")[0])
+
+    from_frames = leave_one_out_link_lift(read("inter"), read("item"), read("uvl"))
+    _, _, _, train, _, _ = load_data_and_model("LightGCN", config_dict={"show_progress": False})
+    assert from_frames == pytest.approx(train.dataset.link_lift)
+    assert from_frames["lift"] > 5  # the embedded data plants vlogger signal
+
+
+def test_no_signal_control_has_a_link_lift_near_one():
+    inter, item, uvl = generate(vlogger_share=0, topic_fidelity=0)
+    first_watch = inter.groupby("user_id")["timestamp"].min()
+    assert (uvl["timestamp"].to_numpy() < first_watch.loc[uvl["user_id"]].to_numpy()).all()
+    assert 0.85 < leave_one_out_link_lift(inter, item, uvl)["lift"] < 1.2
