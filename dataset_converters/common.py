@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from recbole_vagnn.commands import argument_parser, run_main
 from recbole_vagnn.data.atomic import write_tripartite
+from recbole_vagnn.data.signal import format_link_lift, leave_one_out_link_lift
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
 from recbole_vagnn.errors import InputError
 
@@ -223,7 +224,10 @@ def apply_paper_filters(positives, explicit_events, thresholds):
     events = explicit_events[
         explicit_events["user_id"].isin(inter["user_id"]) & explicit_events["vlogger_id"].isin(inter["vlogger_id"])
     ]
-    events = events.sort_values("timestamp", kind="stable").drop_duplicates(["user_id", "vlogger_id"])
+    # an event without a time is known before training: the earliest of its pair
+    events = events.sort_values("timestamp", kind="stable", na_position="first").drop_duplicates(
+        ["user_id", "vlogger_id"]
+    )
     return inter.reset_index(drop=True), events[["user_id", "vlogger_id", "timestamp"]].reset_index(drop=True), rounds
 
 
@@ -245,20 +249,23 @@ def paper_user_vlogger_pairs(inter, events, thresholds):
     return links.nnz
 
 
-def statistics(name, inter, item, events, thresholds=None):
+def statistics(name, inter, item, events, thresholds=None, kinds=("Micro-videos", "Vloggers")):
     """The paper's Table 1 row: users, videos, vloggers, user-video and user-vlogger interactions.
 
     With ``thresholds``, user-vlogger interactions are counted the paper's way (rule and filter
     over all interactions); without, they are the explicit pairs. ``#Explicit pairs`` is what
-    ``.uvl`` holds.
+    ``.uvl`` holds. ``kinds`` names the items and creators (``("Items", "Creators")`` for the
+    generic table converter).
     """
+    items, creators = kinds
+    item_word, creator_word = ("video", "vlogger") if kinds == ("Micro-videos", "Vloggers") else ("item", "creator")
     return {
         "Dataset": name,
         "#Users": inter["user_id"].nunique(),
-        "#Micro-videos": inter["item_id"].nunique(),
-        "#Vloggers": item.loc[item["item_id"].isin(inter["item_id"]), "vlogger_id"].nunique(),
-        "#User-video Interactions": len(inter),
-        "#User-vlogger Interactions": (
+        f"#{items}": inter["item_id"].nunique(),
+        f"#{creators}": item.loc[item["item_id"].isin(inter["item_id"]), "vlogger_id"].nunique(),
+        f"#User-{item_word} Interactions": len(inter),
+        f"#User-{creator_word} Interactions": (
             paper_user_vlogger_pairs(inter, events, thresholds) if thresholds else len(events)
         ),
         "#Explicit pairs": len(events),
@@ -272,7 +279,7 @@ def format_statistics(row):
     return f"{header}\n{values}"
 
 
-def finish(out_dir, name, inter, events, thresholds=None):
+def finish(out_dir, name, inter, events, thresholds=None, kinds=("Micro-videos", "Vloggers")):
     """Write ``out_dir/name/name.{inter,item,uvl}`` (all or nothing), print and return Table 1's row.
 
     ``out_dir`` plays RecBole's ``data_path``: train with ``--data_path=OUT_DIR --dataset=NAME``.
@@ -285,8 +292,10 @@ def finish(out_dir, name, inter, events, thresholds=None):
         logger.warning("no explicit user-vlogger event: the dataset's rule (uvl_min_videos) alone will link users")
     item = inter.drop_duplicates("item_id")[["item_id", "vlogger_id"]].sort_values("item_id")
     folder = write_tripartite(Path(out_dir) / name, name, inter[["user_id", "item_id", "timestamp"]], item, events)
-    row = statistics(name, inter, item, events, thresholds)
+    row = statistics(name, inter, item, events, thresholds, kinds)
     print(format_statistics(row))
+    words = ("vlogger", "videos") if kinds == ("Micro-videos", "Vloggers") else ("creator", "items")
+    print(format_link_lift(leave_one_out_link_lift(inter, item, events), *words))
     print(f"wrote {folder / name}.{{inter,item,uvl}}")
     return row
 

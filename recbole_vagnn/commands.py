@@ -81,9 +81,10 @@ COMMANDS = {
     "upstream": ("recbole_vagnn.upstream", "write VA-GNN laid out as RecBole's source tree"),
 }
 CONVERTERS = {
-    "wechat": "dataset_converters.wechat",
-    "takatak": "dataset_converters.takatak",
-    "authors": "dataset_converters.authors",
+    "wechat": ("dataset_converters.wechat", "WeChat Big Data Challenge 2021: RAW_DIR OUT_DIR"),
+    "takatak": ("dataset_converters.takatak", "a TakaTak-style event log: EVENTS_CSV OUT_DIR"),
+    "authors": ("dataset_converters.authors", "the VA-GNN authors' released layout: RELEASE_DIR OUT_DIR"),
+    "table": ("dataset_converters.table", "any user-item-creator tables: OUT_DIR --name --interactions --items"),
 }
 
 
@@ -95,9 +96,16 @@ def argument_parser(description):
 def usage():
     lines = ["usage: recbole-vagnn COMMAND [ARGS ...]   (recbole-vagnn COMMAND --help for its flags)", ""]
     lines += [f"  {name:<10} {text}" for name, (_, text) in COMMANDS.items()]
-    lines.append(
-        f"  {'convert':<10} raw data to atomic files: recbole-vagnn convert {{{','.join(CONVERTERS)}}} RAW OUT_DIR"
-    )
+    lines.append(f"  {'convert':<10} raw data to atomic files: recbole-vagnn convert CONVERTER ... (convert --help)")
+    return "\n".join(lines)
+
+
+def convert_usage():
+    lines = [
+        "usage: recbole-vagnn convert CONVERTER ARGS ...   (recbole-vagnn convert CONVERTER --help for its flags)",
+        "",
+    ]
+    lines += [f"  {name:<8} {text}" for name, (_, text) in CONVERTERS.items()]
     return "\n".join(lines)
 
 
@@ -108,12 +116,15 @@ def main(argv=None):
         return
     name, rest = argv[0], argv[1:]
     if name == "convert":
-        if not rest or rest[0] not in CONVERTERS:
-            sys.exit(f"error: recbole-vagnn convert needs one of {', '.join(CONVERTERS)}\n\n{usage()}")
+        if not rest or rest[0] in ("-h", "--help"):
+            print(convert_usage())
+            return
+        if rest[0] not in CONVERTERS:
+            sys.exit(f"error: unknown converter '{rest[0]}'\n\n{convert_usage()}")
         from dataset_converters.common import run_cli
 
         sys.argv = [f"recbole-vagnn convert {rest[0]}"]
-        run_cli(importlib.import_module(CONVERTERS[rest[0]]).main, rest[1:])
+        run_cli(importlib.import_module(CONVERTERS[rest[0]][0]).main, rest[1:])
         return
     if name not in COMMANDS:
         sys.exit(f"error: unknown command '{name}'\n\n{usage()}")

@@ -164,7 +164,7 @@ def test_wechat_days_keep_file_order_inside_a_day(tmp_path):
     assert inter["item_id:token"].tolist() == [11, 12, 10]
 
 
-def test_wechat_default_rules_on_a_generated_log_load_as_a_tripartite_dataset(tmp_path):
+def test_wechat_default_rules_on_a_generated_log_load_as_a_tripartite_dataset(tmp_path, capsys):
     # 12 users like all 20 videos: authors a0..a5 have 3 videos each, a6 has 2 (dropped: < 3).
     feeds = [(100 + v, f"a{v // 3}", 10, 0) for v in range(20)]
     actions = [action(u, 100 + v, day=1 + v % 14, like=1) for u in range(12) for v in range(20)]
@@ -174,6 +174,9 @@ def test_wechat_default_rules_on_a_generated_log_load_as_a_tripartite_dataset(tm
     assert stats["#Users"] == 12 and stats["#User-video Interactions"] == 12 * 18
     assert stats["#User-vlogger Interactions"] == 12 * 6  # Table 1's way: 3 videos of every kept author
     assert stats["#Explicit pairs"] == 0  # likes only: .uvl holds no event
+    # every user watched every video: the test video is the one candidate, and its vlogger has at
+    # most 2 videos in training (the other is the validation or test video), so it is not linked
+    assert "link lift undefined (no candidate video has a linked vlogger): 0.0% of test" in capsys.readouterr().out
     dataset = create_dataset(make_config("BPR", "wechat", data_path=tmp_path / "data"))
     assert dataset.vlogger_num == 7 and dataset.inter_num == 12 * 18
 

@@ -85,3 +85,14 @@ def test_the_log_names_the_losses_and_the_best_epoch_as_the_result_does(caplog):
     events = re.findall(r"epoch (\d+) evaluating|(Saving current)", caplog.text)
     saved_after = [int(events[i - 1][0]) for i, (_, save) in enumerate(events) if save]
     assert saved_after and saved_after[-1] == result["best_epoch"]
+
+
+def test_the_readme_quotes_what_the_quick_start_command_prints():
+    """The README's Quick start names the test Recall@10 that `recbole-vagnn run --model=VAGNN` ends with."""
+    from recbole_vagnn.quick_start import run_recbole
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"ends with test Recall@10 (0\.\d{4})", readme)
+    assert quoted, "the README's Quick start must quote the test Recall@10 of its command"
+    result = run_recbole("VAGNN", config_dict={"show_progress": False})
+    assert {f"{result['test_result']['recall@10']:.4f}"} == set(quoted)

@@ -39,7 +39,7 @@ from recbole.data.dataset import Dataset
 from recbole.utils import FeatureSource, FeatureType
 
 from recbole_vagnn.data.signal import format_link_lift, link_lift
-from recbole_vagnn.data.user_vlogger import user_vlogger_links
+from recbole_vagnn.data.user_vlogger import core_filter, user_vlogger_links
 from recbole_vagnn.errors import InputError
 
 USER_VLOGGER_SUFFIX = "uvl"
@@ -407,7 +407,8 @@ class TripartiteDataset(Dataset):
         else:
             relation = train._user_vlogger_links(before=self._first_held_out_times(held_out))
         train._training_user_vlogger = relation
-        self.logger.info(f"user-vlogger relation for training ({self.config['uvl_rule']}): {relation.nnz} links")
+        train.relation_note = (self if self.config["uvl_rule"] == "paper" else train).relation_note
+        self.logger.info(f"user-vlogger relation for training ({self.config['uvl_rule']}): {train.relation_note}")
         train.link_lift = self._link_lift(relation, train, held_out)
         self.logger.info(format_link_lift(train.link_lift))
         return datasets
@@ -460,12 +461,13 @@ class TripartiteDataset(Dataset):
                 f"{self._path(USER_VLOGGER_SUFFIX)}: {int((~known).sum())} event(s) at or after the user's first "
                 "validation/test interaction are left out of training"
             )
-        return user_vlogger_links(
-            self.watched_vlogger_matrix(form="csr"),
-            explicit,
-            self.config["uvl_min_videos"],
-            self.config["uvl_min_links"],
+        links = user_vlogger_links(self.watched_vlogger_matrix(form="csr"), explicit, self.config["uvl_min_videos"], 1)
+        relation = core_filter(links, self.config["uvl_min_links"])[0]
+        self.relation_note = (
+            f"{links.nnz} user-vlogger link(s) before the uvl_min_links: {self.config['uvl_min_links']} filter, "
+            f"{relation.nnz} after"
         )
+        return relation
 
     @staticmethod
     def _column(feat, field):

@@ -58,17 +58,26 @@ def link_lift(relation, vlogger_of, history, test_users, test_items, n_videos):
     }
 
 
-def format_link_lift(result):
-    """One line for logs and tables, with a warning where the relation carries no signal."""
+def format_link_lift(result, creators="vlogger", items="videos"):
+    """One line for logs and tables, with a warning where the relation carries no signal.
+
+    ``creators`` and ``items`` name the two sides (``"creator"``, ``"items"`` for generic data).
+    """
     if result is None:
         return "link lift: no test interaction to measure it on"
+    item = items.rstrip("s")
+    lift = (
+        f"{result['lift']:.2f}"
+        if result["base_rate"] > 0
+        else f"undefined (no candidate {item} has a linked {creators})"
+    )
     line = (
-        f"link lift {result['lift']:.2f}: {100 * result['share']:.1f}% of test interactions come from a linked "
-        f"vlogger, against a base rate of {100 * result['base_rate']:.1f}% of candidate videos "
+        f"link lift {lift}: {100 * result['share']:.1f}% of test interactions come from a linked "
+        f"{creators}, against a base rate of {100 * result['base_rate']:.1f}% of candidate {items} "
         f"({result['users']} test users)"
     )
     if not result["lift"] > 1.2:
-        line += "; the relation carries little or no signal here, so VA-GNN's vlogger loss cannot help"
+        line += f"; the relation carries little or no signal here, so VA-GNN's {creators} loss cannot help"
     return line
 
 

@@ -147,7 +147,9 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         if self.use_vlogger_loss and len(self.follow_vloggers) == 0:
             raise ConfigError(
                 "the vlogger loss needs user-vlogger links, and the training split has none "
-                "(no .uvl event before the held-out interactions and no user with uvl_min_videos videos of a vlogger)"
+                f"({getattr(dataset, 'relation_note', 'no links')}): no .uvl event before the held-out interactions "
+                "and no user with uvl_min_videos videos of a vlogger survive. On small data the paper's "
+                "uvl_min_links: 5 removes every link: use uvl_min_links: 1 (properties/presets/small-data.yaml)"
             )
 
         self.restore_user_e = None

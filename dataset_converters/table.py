@@ -1,0 +1,324 @@
+"""Any user-item-creator data -> tripartite atomic files: books and authors, films and directors, ...
+
+VA-GNN's idea is that an item's creator says something about who will consume it; the same
+three-sided structure as micro-videos and vloggers holds for books and authors, films and
+directors, tracks and artists, games and developers, products and brands, podcasts and hosts.
+
+    recbole-vagnn convert table OUT_DIR --name NAME --interactions FILE --items FILE [--events FILE]
+                                [column flags] [--rating-col R --min-rating X] [--creator-sep SEP]
+                                [--min-user-interactions K] [--min-item-interactions K]
+
+writes ``OUT_DIR/NAME/NAME.{inter,item,uvl}`` (items play the videos, creators the vloggers).
+
+- Inputs: CSV, TSV or Parquet, each optionally gzip-compressed (``.csv.gz``); the kind comes from
+  the suffix (``.csv``, ``.tsv``/``.tab``, ``.parquet``/``.pq``), ``--sep`` sets a text file's
+  separator. ``--interactions``: one row per user-item event; ``--items``: item -> creator;
+  ``--events`` (optional): explicit user -> creator events (follows, subscriptions), with or
+  without a time (an event without one is taken as known before training).
+- Ids are any string tokens (surrounding blanks are stripped; a tab or line break is refused).
+- Times: Unix seconds, Unix milliseconds or ISO dates / datetimes (``--time-format auto``
+  decides per file: numbers above 1e11 are milliseconds), or name the format (``s``, ``ms``,
+  ``iso`` or a strftime pattern such as ``%d/%m/%Y``). They are written as seconds. Rows are
+  written in time order, file order within equal times, and RecBole's split sorts stably, so
+  file order breaks ties.
+- Positives: with ``--rating-col`` and ``--min-rating X``, rows rated X or more; otherwise every
+  row. A repeated user-item pair keeps its earliest time.
+- One creator per item, as VA-GNN assumes: ``--creator-sep SEP`` credits an item whose field
+  lists several ("Joel Coen, Ethan Coen") to the first one listed, and the log counts them.
+  An item listed twice with different creators is an error.
+- Items without a creator and interactions with items not in ``--items`` are dropped and
+  counted; ``.item`` lists exactly the items left in ``.inter``. Optional k-core filters
+  (``--min-user-interactions``, ``--min-item-interactions``) run to a fixed point.
+- The statistics and the link lift (:mod:`recbole_vagnn.data.signal`) are printed at the end.
+
+Bad input stops with one line naming the file, line and column, and nothing is written.
+"""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dataset_converters.common import (
+    ConversionError,
+    Thresholds,
+    apply_paper_filters,
+    finish,
+    read_checked_csv,
+    run_cli,
+)
+from recbole_vagnn.commands import argument_parser
+
+logger = logging.getLogger(__name__)
+SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+PARQUET = (".parquet", ".pq")
+TIME_FORMATS = ("auto", "s", "ms", "iso")
+
+
+def _kind(path):
+    """The suffix that names a file's kind, past a ``.gz``."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def read_table(path, columns, numeric=(), sep=None):
+    """``columns`` of a CSV, TSV or Parquet file as strings (``numeric`` ones as floats), plus ``_line``.
+
+    ``_line`` is the row's line in a text file (the header is line 1) or its row number in a
+    Parquet file, for error messages. Errors are :class:`ConversionError` naming the file.
+    """
+    path = Path(path)
+    kind = _kind(path)
+    if kind in PARQUET:
+        if not path.is_file():
+            raise ConversionError(f"{path}: file not found")
+        try:
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(path).names
+        except Exception as error:  # pyarrow's errors for a file that is no Parquet
+            raise ConversionError(f"{path}: not a readable Parquet file ({' '.join(str(error).split())})") from None
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise ConversionError(f"{path}: missing column(s) {missing}; found {names}")
+        frame = pd.read_parquet(path, columns=list(columns))
+        for column in columns:
+            if column in numeric:
+                values = pd.to_numeric(frame[column], errors="coerce")
+                bad = values.isna() & frame[column].notna()
+                if bad.any():
+                    row = int(np.flatnonzero(bad.to_numpy())[0])
+                    raise ConversionError(
+                        f"{path}: column '{column}' has a non-numeric value {frame[column].iloc[row]!r} at row {row + 1}"
+                    )
+                frame[column] = values
+            else:
+                frame[column] = frame[column].astype("string").astype(object).where(frame[column].notna(), None)
+        frame["_line"] = np.arange(1, len(frame) + 1)
+        if frame.empty:
+            raise ConversionError(f"{path}: the file has no rows")
+        return frame
+    separator = sep or SEPARATORS.get(kind)
+    if separator is None:
+        raise ConversionError(
+            f"{path}: cannot tell the file's kind from '{kind or 'no suffix'}'; use .csv, .tsv, .parquet "
+            "(optionally .gz) or give --sep"
+        )
+    chunks, line = [], 2
+    for chunk in read_checked_csv(path, columns, numeric=numeric, sep=separator):
+        chunk["_line"] = np.arange(line, line + len(chunk))
+        line += len(chunk)
+        chunks.append(chunk)
+    return pd.concat(chunks, ignore_index=True)
+
+
+def _ids(frame, column, path, required=True):
+    """Stripped string tokens of ``column``; an empty one (if ``required``), a tab or line break is an error."""
+    values = frame[column].astype(object).where(frame[column].notna(), "").astype(str).str.strip()
+    if required:
+        empty = values == ""
+        if empty.any():
+            raise ConversionError(f"{path}: column '{column}' is empty at line {int(frame['_line'][empty].iloc[0])}")
+    bad = values.str.contains(r"[\t\r\n]", regex=True)
+    if bad.any():
+        raise ConversionError(
+            f"{path}: column '{column}' holds a tab or line break at line {int(frame['_line'][bad].iloc[0])}; "
+            "atomic files cannot store such an id"
+        )
+    return values
+
+
+def parse_times(frame, column, path, time_format="auto", allow_empty=False):
+    """``column`` as seconds (float): Unix seconds, milliseconds, ISO dates or a strftime pattern.
+
+    An empty value is an error, or NaN with ``allow_empty``.
+    """
+    raw = frame[column]
+    text = raw.astype(object).where(raw.notna(), "").astype(str).str.strip()
+    numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
+    fmt = time_format
+    if fmt == "auto":
+        numeric = numbers.notna() | (text == "")
+        fmt = ("ms" if numbers.abs().max() > 1e11 else "s") if numeric.all() else "iso"
+    if fmt in ("s", "ms"):
+        seconds = numbers / (1000.0 if fmt == "ms" else 1.0)
+        bad = seconds.isna() & ~(allow_empty & (text == ""))
+        expected = f"Unix {'milliseconds' if fmt == 'ms' else 'seconds'}"
+    else:
+        parsed = pd.to_datetime(
+            text.where(text != ""), errors="coerce", utc=True, format="ISO8601" if fmt == "iso" else fmt
+        )
+        seconds = (parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
+        bad = parsed.isna() & ~(allow_empty & (text == ""))
+        expected = "an ISO date or datetime" if fmt == "iso" else f"a time in the format {fmt!r}"
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        value = text.iloc[row]
+        raise ConversionError(
+            f"{path}: column '{column}' has {value!r} at line {int(frame['_line'].iloc[row])}, which is not "
+            f"{expected} (--time-format {time_format})"
+        )
+    return seconds.astype(float).to_numpy()
+
+
+def read_items(path, item_col, creator_col, creator_sep, sep):
+    """item -> creator (first listed with ``creator_sep``); items without one are dropped and counted."""
+    frame = read_table(path, [item_col, creator_col], sep=sep)
+    items = _ids(frame, item_col, path)
+    creators = _ids(frame, creator_col, path, required=False)
+    if creator_sep:
+        parts = creators.str.split(creator_sep, regex=False)
+        several = parts.str.len() > 1
+        creators = parts.str[0].str.strip()
+        if several.any():
+            logger.warning(
+                "%s: %d item(s) list several creators; each is credited to the first one listed",
+                path,
+                int(items[several].nunique()),
+            )
+    table = pd.DataFrame({"item_id": items, "vlogger_id": creators, "_line": frame["_line"]})
+    missing = table["vlogger_id"] == ""
+    if missing.any():
+        logger.warning("%s: dropped %d item row(s) without a creator", path, int(missing.sum()))
+        table = table[~missing]
+    table = table.drop_duplicates(["item_id", "vlogger_id"])
+    clash = table["item_id"].duplicated(keep=False)
+    if clash.any():
+        first = table[clash].iloc[0]
+        others = sorted(set(table.loc[table["item_id"] == first["item_id"], "vlogger_id"]))
+        raise ConversionError(
+            f"{path}: item {first['item_id']!r} has two creators in column '{creator_col}' ({', '.join(others)}), "
+            f"first at line {int(table.loc[clash & (table['item_id'] == first['item_id']), '_line'].iloc[1])}; "
+            "each item needs exactly one (use --creator-sep for lists)"
+        )
+    if table.empty:
+        raise ConversionError(f"{path}: no item has a creator in column '{creator_col}'")
+    return table[["item_id", "vlogger_id"]]
+
+
+def read_interactions(args, creator_of):
+    """Positive user-item interactions with their creator and time, in time order."""
+    path = args.interactions
+    columns = [args.user_col, args.item_col, args.time_col] + ([args.rating_col] if args.rating_col else [])
+    frame = read_table(path, columns, numeric=[args.rating_col] if args.rating_col else (), sep=args.sep)
+    if args.rating_col:
+        unrated = frame[args.rating_col].isna()
+        if unrated.any():
+            raise ConversionError(
+                f"{path}: column '{args.rating_col}' is empty at line {int(frame['_line'][unrated].iloc[0])}"
+            )
+        frame = frame[frame[args.rating_col] >= args.min_rating]
+        if frame.empty:
+            raise ConversionError(f"{path}: no row has '{args.rating_col}' >= {args.min_rating} (--min-rating)")
+    inter = pd.DataFrame(
+        {
+            "user_id": _ids(frame, args.user_col, path),
+            "item_id": _ids(frame, args.item_col, path),
+            "timestamp": parse_times(frame, args.time_col, path, args.time_format),
+        }
+    )
+    inter["vlogger_id"] = inter["item_id"].map(creator_of)
+    unknown = inter["vlogger_id"].isna()
+    if unknown.any():
+        logger.warning(
+            "%s: dropped %d interaction(s) with items that have no creator in %s", path, int(unknown.sum()), args.items
+        )
+        inter = inter[~unknown]
+    if inter.empty:
+        raise ConversionError(f"{path}: no interaction names an item with a creator in {args.items}")
+    return inter.sort_values("timestamp", kind="stable").reset_index(drop=True)
+
+
+def header_of(path, sep=None):
+    """The column names of a CSV, TSV or Parquet file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConversionError(f"{path}: file not found")
+    if _kind(path) in PARQUET:
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    try:
+        return list(pd.read_csv(path, nrows=0, sep=sep or SEPARATORS.get(_kind(path), ",")).columns)
+    except (pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
+        raise ConversionError(f"{path}: cannot read the header ({' '.join(str(error).split())})") from None
+
+
+def read_events(args):
+    """Explicit user -> creator events, timed if the time column is there (else known before training).
+
+    Without ``--event-time-col`` the interactions' time column is used if the file has it; an
+    empty time is an event known before training.
+    """
+    path = args.events
+    user_col = args.event_user_col or args.user_col
+    creator_col = args.event_creator_col or args.creator_col
+    time_col = args.event_time_col
+    if time_col is None and args.time_col in header_of(path, args.sep):
+        time_col = args.time_col
+    frame = read_table(path, [user_col, creator_col] + ([time_col] if time_col else []), sep=args.sep)
+    events = pd.DataFrame({"user_id": _ids(frame, user_col, path), "vlogger_id": _ids(frame, creator_col, path)})
+    events["timestamp"] = parse_times(frame, time_col, path, args.time_format, allow_empty=True) if time_col else np.nan
+    return events
+
+
+def parser():
+    parser = argument_parser(__doc__.splitlines()[0])
+    parser.add_argument("out_dir", help="data folder: writes OUT_DIR/NAME/NAME.{inter,item,uvl} (use as --data_path)")
+    parser.add_argument("--name", required=True, help="dataset name")
+    parser.add_argument("--interactions", required=True, help="user-item events: CSV, TSV or Parquet (.gz allowed)")
+    parser.add_argument("--items", required=True, help="item -> creator table")
+    parser.add_argument("--events", default=None, help="optional explicit user -> creator events (follows, ...)")
+    parser.add_argument("--user-col", default="user_id", help="user column of --interactions")
+    parser.add_argument("--item-col", default="item_id", help="item column of --interactions and --items")
+    parser.add_argument("--creator-col", default="creator_id", help="creator column of --items")
+    parser.add_argument("--time-col", default="timestamp", help="time column of --interactions")
+    parser.add_argument("--event-user-col", default=None, help="user column of --events (None: --user-col)")
+    parser.add_argument("--event-creator-col", default=None, help="creator column of --events (None: --creator-col)")
+    parser.add_argument(
+        "--event-time-col", default=None, help="time column of --events (None: --time-col if present, else untimed)"
+    )
+    parser.add_argument(
+        "--time-format",
+        default="auto",
+        help="auto, s (Unix seconds), ms (Unix milliseconds), iso, or a strftime pattern such as %%d/%%m/%%Y",
+    )
+    parser.add_argument("--rating-col", default=None, help="with --min-rating: keep rows rated at least that")
+    parser.add_argument("--min-rating", type=float, default=None, help="with --rating-col: the lowest positive rating")
+    parser.add_argument("--creator-sep", default=None, help="separator of a creator list: the first one is credited")
+    parser.add_argument("--sep", default=None, help="field separator of text files (None: from the suffix)")
+    parser.add_argument("--min-user-interactions", type=int, default=1, help="k-core: users with fewer are dropped")
+    parser.add_argument("--min-item-interactions", type=int, default=1, help="k-core: items with fewer are dropped")
+    return parser
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    if (args.rating_col is None) != (args.min_rating is None):
+        raise ConversionError("--rating-col and --min-rating go together: give both or neither")
+    if args.sep is not None:
+        args.sep = args.sep.encode().decode("unicode_escape")  # '\t' from a shell means a tab
+    items = read_items(args.items, args.item_col, args.creator_col, args.creator_sep, args.sep)
+    inter = read_interactions(args, dict(zip(items["item_id"], items["vlogger_id"])))
+    events = read_events(args) if args.events else pd.DataFrame(columns=["user_id", "vlogger_id", "timestamp"])
+    thresholds = Thresholds(args.min_user_interactions, args.min_item_interactions, 1)
+    kept, kept_events, _ = apply_paper_filters(inter, events, thresholds)
+    if kept.empty:
+        raise ConversionError(
+            f"{args.interactions}: the k-core filters (--min-user-interactions {args.min_user_interactions}, "
+            f"--min-item-interactions {args.min_item_interactions}) removed every interaction"
+        )
+    if len(kept_events) < len(events):
+        logger.warning(
+            "%s: dropped %d event(s) of users or creators without a kept interaction, or repeated pairs",
+            args.events,
+            len(events) - len(kept_events),
+        )
+    return finish(args.out_dir, args.name, kept, kept_events, kinds=("Items", "Creators"))
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,297 @@
+"""`recbole-vagnn convert table`: any user-item-creator tables to atomic files, rule by rule."""
+
+import gzip
+import logging
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dataset_converters import table
+from dataset_converters.common import ConversionError
+from recbole_vagnn.config import PROPERTIES_DIR
+from recbole_vagnn.data import create_dataset
+from tests.conftest import make_config
+
+ITEMS = [("b1", "Ann"), ("b2", "Ann"), ("b3", "Bo"), ("b4", "Bo")]
+# u1 rates b1 twice (earliest kept); u2's two rows at the same time keep their file order
+INTERACTIONS = [
+    ("u1", "b1", "2024-01-02"),
+    ("u1", "b2", "2024-01-03"),
+    ("u1", "b1", "2024-01-05"),
+    ("u1", "b3", "2024-01-04"),
+    ("u2", "b4", "2024-01-01"),
+    ("u2", "b3", "2024-01-01"),
+    ("u2", "b1", "2024-01-02"),
+]
+DAY = 86400.0
+JAN1 = 1704067200.0  # 2024-01-01T00:00:00Z
+
+
+def write(folder, name, header, rows, sep=","):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("\n".join([sep.join(header)] + [sep.join(map(str, row)) for row in rows]) + "\n")
+    return path
+
+
+def convert(tmp_path, inter_rows=INTERACTIONS, item_rows=ITEMS, extra=(), inter_header=None, item_header=None):
+    raw = tmp_path / "raw"
+    inter = write(raw, "inter.csv", inter_header or ["user_id", "item_id", "timestamp"], inter_rows)
+    items = write(raw, "items.csv", item_header or ["item_id", "creator_id"], item_rows)
+    out = tmp_path / "out"
+    stats = table.main([str(out), "--name", "t", "--interactions", str(inter), "--items", str(items), *extra])
+    return stats, read(out)
+
+
+def read(out):
+    return {s: pd.read_csv(out / "t" / f"t.{s}", sep="\t", dtype=str) for s in ("inter", "item", "uvl")}
+
+
+def pairs(frames):
+    inter = frames["inter"]
+    return list(zip(inter["user_id:token"], inter["item_id:token"], inter["timestamp:float"].astype(float)))
+
+
+def test_iso_dates_become_seconds_repeats_keep_the_earliest_and_file_order_breaks_ties(tmp_path, capsys):
+    stats, frames = convert(tmp_path)
+    assert sorted(pairs(frames)) == sorted(
+        [
+            ("u1", "b1", JAN1 + DAY),
+            ("u1", "b2", JAN1 + 2 * DAY),
+            ("u1", "b3", JAN1 + 3 * DAY),
+            ("u2", "b4", JAN1),
+            ("u2", "b3", JAN1),
+            ("u2", "b1", JAN1 + DAY),
+        ]
+    )
+    u2 = [item for user, item, _ in pairs(frames) if user == "u2"]
+    assert u2 == ["b4", "b3", "b1"]  # written in time order, file order within equal times
+    assert stats["#Users"] == 2 and stats["#Items"] == 4 and stats["#Creators"] == 2
+    assert "link lift" in capsys.readouterr().out
+    dataset = create_dataset(make_config("LightGCN", "t", data_path=tmp_path / "out"))
+    assert dataset.vlogger_num == 3 and dataset.inter_num == 6
+
+
+@pytest.mark.parametrize(
+    "values, time_format, expected",
+    [
+        (["1700000000", "1700000100"], "auto", [1700000000.0, 1700000100.0]),
+        (["1700000000000", "1700000100500"], "auto", [1700000000.0, 1700000100.5]),
+        (["1700000000000", "1700000100500"], "ms", [1700000000.0, 1700000100.5]),
+        (["2024-01-01T00:00:30", "2024-01-01 00:01:00+01:00"], "auto", [JAN1 + 30, JAN1 + 60 - 3600]),
+        (["02/01/2024", "03/01/2024"], "%d/%m/%Y", [JAN1 + DAY, JAN1 + 2 * DAY]),
+    ],
+)
+def test_time_formats(tmp_path, values, time_format, expected):
+    rows = [("u1", "b1", values[0]), ("u1", "b3", values[1])]
+    _, frames = convert(tmp_path, rows, extra=["--time-format", time_format])
+    assert sorted(t for *_, t in pairs(frames)) == pytest.approx(sorted(expected))
+
+
+@pytest.mark.parametrize(
+    "values, time_format, message",
+    [
+        (["2024-01-01", "yesterday"], "auto", "column 'timestamp' has 'yesterday' at line 3, which is not an ISO"),
+        (["17000", "x"], "s", "column 'timestamp' has 'x' at line 3, which is not Unix seconds"),
+        (["1700000000", ""], "auto", "column 'timestamp' has '' at line 3"),
+    ],
+)
+def test_an_unparsable_time_names_file_line_and_column(tmp_path, values, time_format, message):
+    rows = [("u1", "b1", values[0]), ("u1", "b3", values[1])]
+    with pytest.raises(ConversionError, match=message):
+        convert(tmp_path, rows, extra=["--time-format", time_format])
+    assert not (tmp_path / "out").exists()
+
+
+def test_rating_threshold_keeps_positives_and_a_bad_rating_names_its_line(tmp_path):
+    rows = [("u1", "b1", 1, 5), ("u1", "b2", 2, 3), ("u1", "b3", 3, 4)]
+    header = ["user_id", "item_id", "timestamp", "stars"]
+    _, frames = convert(tmp_path, rows, inter_header=header, extra=["--rating-col", "stars", "--min-rating", "4"])
+    assert [item for _, item, _ in pairs(frames)] == ["b1", "b3"]
+    with pytest.raises(ConversionError, match=r"inter.csv: column 'stars' has a non-numeric value 'five' at line 3"):
+        convert(
+            tmp_path,
+            [rows[0], ("u1", "b2", 2, "five")],
+            inter_header=header,
+            extra=["--rating-col", "stars", "--min-rating", "4"],
+        )
+    with pytest.raises(ConversionError, match=r"no row has 'stars' >= 9.0 \(--min-rating\)"):
+        convert(tmp_path, rows, inter_header=header, extra=["--rating-col", "stars", "--min-rating", "9"])
+    with pytest.raises(ConversionError, match="--rating-col and --min-rating go together"):
+        convert(tmp_path, rows, inter_header=header, extra=["--rating-col", "stars"])
+
+
+def test_several_creators_credit_the_first_and_are_counted(tmp_path, caplog):
+    items = [("b1", '"Joel Coen, Ethan Coen"'), ("b2", "Ann"), ("b3", '"Bo, Ann"'), ("b4", "Bo")]
+    with caplog.at_level(logging.WARNING):
+        _, frames = convert(tmp_path, item_rows=items, extra=["--creator-sep", ", "])
+    item = dict(zip(frames["item"]["item_id:token"], frames["item"]["vlogger_id:token"]))
+    assert item == {"b1": "Joel Coen", "b2": "Ann", "b3": "Bo", "b4": "Bo"}
+    assert "2 item(s) list several creators; each is credited to the first one listed" in caplog.text
+
+
+def test_items_without_creator_and_interactions_with_unknown_items_are_dropped_and_counted(tmp_path, caplog):
+    items = [("b1", "Ann"), ("b2", ""), ("b3", "Bo"), ("b9", "Cy")]  # b4 is unknown, b9 is never rated
+    with caplog.at_level(logging.WARNING):
+        stats, frames = convert(tmp_path, item_rows=items)
+    assert set(frames["inter"]["item_id:token"]) == {"b1", "b3"}
+    assert sorted(frames["item"]["item_id:token"]) == ["b1", "b3"]  # exactly the items left in .inter
+    assert "dropped 1 item row(s) without a creator" in caplog.text
+    assert "dropped 2 interaction(s) with items that have no creator" in caplog.text  # b2's and b4's
+    assert stats["#Creators"] == 2
+
+
+def test_an_item_with_two_creators_is_an_error_naming_the_line(tmp_path):
+    with pytest.raises(
+        ConversionError,
+        match=r"items.csv: item 'b2' has two creators in column 'creator_id' \(Ann, Bo\), first at line 4",
+    ):
+        convert(tmp_path, item_rows=[("b1", "Ann"), ("b2", "Ann"), ("b2", "Bo")])
+    assert not (tmp_path / "out").exists()
+
+
+def test_k_core_filters_run_to_a_fixed_point_and_an_empty_result_names_the_filter(tmp_path):
+    # b4 has one user; dropping it leaves u2 with one interaction, which then drops b3's second user...
+    rows = [
+        ("u1", "b1", 1),
+        ("u1", "b2", 2),
+        ("u1", "b3", 3),
+        ("u3", "b1", 4),
+        ("u3", "b2", 5),
+        ("u2", "b3", 6),
+        ("u2", "b4", 7),
+    ]
+    _, frames = convert(tmp_path, rows, extra=["--min-user-interactions", "2", "--min-item-interactions", "2"])
+    assert sorted((u, i) for u, i, _ in pairs(frames)) == [("u1", "b1"), ("u1", "b2"), ("u3", "b1"), ("u3", "b2")]
+    with pytest.raises(
+        ConversionError, match=r"k-core filters \(--min-user-interactions 9, --min-item-interactions 1\) removed every"
+    ):
+        convert(tmp_path, rows, extra=["--min-user-interactions", "9"])
+
+
+def test_events_with_and_without_times_and_named_columns(tmp_path):
+    raw = tmp_path / "raw"
+    events = write(
+        raw,
+        "follows.tsv",
+        ["fan", "artist", "when"],
+        [("u1", "Bo", "2024-01-02"), ("u2", "Ann", ""), ("u9", "Ann", "2024-01-01")],
+        sep="\t",
+    )
+    extra = [
+        "--events",
+        str(events),
+        "--event-user-col",
+        "fan",
+        "--event-creator-col",
+        "artist",
+        "--event-time-col",
+        "when",
+    ]
+    _, frames = convert(tmp_path, extra=extra)
+    uvl = frames["uvl"].fillna("")
+    assert sorted(zip(uvl["user_id:token"], uvl["vlogger_id:token"], uvl["timestamp:float"])) == [
+        ("u1", "Bo", str(JAN1 + DAY)),
+        ("u2", "Ann", ""),  # no time: known before training; u9 has no interaction and is dropped
+    ]
+    untimed = write(raw, "subs.csv", ["user_id", "creator_id"], [("u1", "Ann")])
+    _, frames = convert(tmp_path, extra=["--events", str(untimed)])
+    assert frames["uvl"].fillna("").values.tolist() == [["u1", "Ann", ""]]
+
+
+def test_tsv_parquet_and_gzip_inputs_give_the_same_files(tmp_path):
+    _, expected = convert(tmp_path / "csv")
+    raw = tmp_path / "raw"
+    inter = pd.DataFrame(INTERACTIONS, columns=["user_id", "item_id", "timestamp"])
+    items = pd.DataFrame(ITEMS, columns=["item_id", "creator_id"])
+    raw.mkdir()
+    inter.to_parquet(raw / "inter.parquet")
+    items.to_csv(raw / "items.tsv", sep="\t", index=False)
+    with open(raw / "items.tsv", "rb") as plain, gzip.open(raw / "items.tsv.gz", "wb") as packed:
+        shutil.copyfileobj(plain, packed)
+    for items_file in ("items.tsv", "items.tsv.gz"):
+        out = tmp_path / f"out-{items_file}"
+        table.main(
+            [str(out), "--name", "t", "--interactions", str(raw / "inter.parquet"), "--items", str(raw / items_file)]
+        )
+        frames = read(out)
+        for suffix in ("inter", "item"):
+            assert frames[suffix].equals(expected[suffix])
+    semicolons = write(raw, "items.txt", ["item_id", "creator_id"], ITEMS, sep=";")
+    table.main(
+        [
+            str(tmp_path / "out-sep"),
+            "--name",
+            "t",
+            "--interactions",
+            str(raw / "inter.parquet"),
+            "--items",
+            str(semicolons),
+            "--sep",
+            ";",
+        ]
+    )
+    assert read(tmp_path / "out-sep")["item"].equals(expected["item"])
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ({"items": "missing.csv"}, r"missing.csv: file not found"),
+        ({"item_header": ["item_id", "author"]}, r"items.csv: missing column\(s\) \['creator_id'\]"),
+        ({"inter_rows": [("u1", "", "2024-01-01")]}, r"inter.csv: column 'item_id' is empty at line 2"),
+        ({"inter_rows": [("u1", "b7", "2024-01-01")]}, r"no interaction names an item with a creator"),
+        ({"items": "items.xlsx"}, r"cannot tell the file's kind from '.xlsx'"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path, damage, message):
+    raw = tmp_path / "raw"
+    inter = write(raw, "inter.csv", ["user_id", "item_id", "timestamp"], damage.get("inter_rows", INTERACTIONS))
+    items = write(raw, "items.csv", damage.get("item_header", ["item_id", "creator_id"]), ITEMS)
+    if "items" in damage:
+        items = raw / damage["items"]
+        if items.suffix == ".xlsx":
+            items.write_text("x")
+    with pytest.raises(ConversionError, match=message):
+        table.main([str(tmp_path / "out"), "--name", "t", "--interactions", str(inter), "--items", str(items)])
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_readme_books_example_converts_and_a_small_data_preset_exists(tmp_path, capsys):
+    books = Path(__file__).resolve().parents[1] / "dataset_converters" / "examples" / "books"
+    table.main(
+        [
+            str(tmp_path / "dataset"),
+            "--name",
+            "books",
+            "--interactions",
+            str(books / "ratings.csv"),
+            "--items",
+            str(books / "books.csv"),
+            "--events",
+            str(books / "follows.csv"),
+            "--user-col",
+            "reader",
+            "--item-col",
+            "book",
+            "--creator-col",
+            "authors",
+            "--creator-sep",
+            ", ",
+            "--time-col",
+            "date",
+            "--rating-col",
+            "rating",
+            "--min-rating",
+            "4",
+            "--event-creator-col",
+            "author",
+            "--event-time-col",
+            "followed_at",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert "books     150" in out and "link lift" in out
+    assert (PROPERTIES_DIR / "presets" / "small-data.yaml").is_file()
