@@ -360,3 +360,17 @@ def test_core_filter_runs_to_its_fixed_point_through_a_chain_of_removals():
     coo = filtered.tocoo()
     assert set(zip(coo.row.tolist(), coo.col.tolist())) == {(u, p) for u in (4, 5, 6) for p in (3, 4, 5)}
     assert passes == 8
+
+
+def test_a_link_filter_that_empties_the_relation_is_named_with_its_counts():
+    from recbole_vagnn.errors import ConfigError
+    from recbole_vagnn.quick_start import load_data_and_model
+
+    with pytest.raises(
+        ConfigError, match=r"\(\d+ user-vlogger link\(s\) before the uvl_min_links: 500 filter, 0 after\)"
+    ):
+        load_data_and_model("VAGNN", config_dict={"uvl_min_links": 500, "show_progress": False})
+    config, model, *_ = load_data_and_model(
+        "VAGNN", config_file_list=["properties/presets/small-data.yaml"], config_dict={"show_progress": False}
+    )
+    assert config["uvl_min_links"] == 1 and len(model.follow_vloggers) > 0
