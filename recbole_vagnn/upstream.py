@@ -8,8 +8,9 @@ RecBole's (:data:`MODULES`), and ``OUT/UPSTREAM.md`` naming the lines to add to 
   ``recbole/model/graph_layers.py``, ``recbole/model/contrastive_loss.py``,
   ``recbole/model/metapath.py``;
 - ``recbole/data/dataset/tripartite_dataset.py``: the tripartite dataset, plus ``VAGNNDataset``,
-  which RecBole's ``create_dataset`` picks for the model by name; its helper
-  ``recbole/data/dataset/user_vlogger.py``; ``recbole/utils/errors.py``;
+  which RecBole's ``create_dataset`` picks for the model by name; its helpers
+  ``recbole/data/dataset/user_vlogger.py`` and ``recbole/data/dataset/link_lift.py``;
+  ``recbole/utils/errors.py``;
 - ``recbole/properties/model/VAGNN.yaml``: the model's defaults and the dataset's keys;
 - ``tests/model/test_vagnn.py`` with ``tests/test_data/vagnn-demo/``: one epoch through RecBole's
   own ``run_recbole``.
@@ -38,6 +39,7 @@ MODULES = {
     "recbole_vagnn.model.metapath": ("recbole.model.metapath", "model/metapath.py"),
     "recbole_vagnn.data.dataset": ("recbole.data.dataset.tripartite_dataset", "data/dataset.py"),
     "recbole_vagnn.data.user_vlogger": ("recbole.data.dataset.user_vlogger", "data/user_vlogger.py"),
+    "recbole_vagnn.data.signal": ("recbole.data.dataset.link_lift", "data/signal.py"),
     "recbole_vagnn.errors": ("recbole.utils.errors", "errors.py"),
 }
 INIT_LINES = {

@@ -24,6 +24,12 @@ validation or test interaction (``uvl_rule: leak_free``, the default):
   counts the user's training interactions only;
 - then users and vloggers with fewer than ``uvl_min_links`` links are dropped, to a fixed point.
 
+A model asks for Y with ``user_vlogger_matrix(training=True)``: a dataset object that is not the
+training split made by :meth:`TripartiteDataset.build` is then refused under ``leak_free``. The
+split also gets ``link_lift`` (:mod:`recbole_vagnn.data.signal`), logged with the relation's
+size before and after ``uvl_min_links``. Normalising the time field (``normalize_all``,
+``normalize_field``) is refused: RecBole would rescale ``.inter`` times and not ``.uvl`` ones.
+
 ``uvl_rule: paper`` builds Y as the paper's Sec. 5.1 reads, from every interaction and every
 event, the held-out ones included: it leaks the validation and test interactions into training
 and exists to measure that effect.
