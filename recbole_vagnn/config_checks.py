@@ -3,8 +3,9 @@
 Each rule applies when its key is set (not ``None``) in the final config, whatever set it: a
 property file, a config file, ``config_dict`` or the command line. Booleans are strict: only
 ``True``/``False`` (YAML's ``true``/``false``, ``--use_cl=False``) are accepted, never a string
-such as ``'no'`` or ``'maybe'``, which Python would take as true. A key that no property file of
-RecBole or of this package defines and no code reads gets a warning naming the closest known key.
+such as ``'no'`` or ``'maybe'``, which Python would take as true. A key that (the chosen model, its dataset, the trainer: another model's keys do not
+count) gets a warning naming the closest known key. VA-GNN's weights may be set under the
+paper's names ``lambda1``, ``lambda2`` and ``tau``.
 """
 
 import difflib
@@ -107,12 +108,57 @@ def check_values(config_dict):
 
 # Keys RecBole's command line and distributed setup set without a property file.
 RUNTIME_KEYS = {"config_files", "nproc", "ip", "port", "offset", "world_size", "local_rank"}
+PAPER_NAMES = {"lambda1": "vlogger_loss_weight", "lambda2": "cl_weight", "tau": "cl_temperature"}
+"""VA-GNN's weights under the paper's names (Eq. 20 and Eqs. 11-13) -> the config keys."""
 
 
-@lru_cache(maxsize=1)
-def _property_keys():
-    """Keys set by RecBole's and this package's property files and RecBole's argument lists."""
+def resolve_paper_names(config):
+    """Accept the paper's ``lambda1``, ``lambda2`` and ``tau`` for VAGNN as its config keys.
+
+    Setting a paper name and its key is an error, and so is a paper name for another model
+    (another model's weight of the same name means something else, or nothing).
+    """
+    for name, key in PAPER_NAMES.items():
+        if name not in config.external_config_dict:
+            continue
+        if config["model"] != "VAGNN":
+            raise ConfigError(
+                f"config '{name}' is the VA-GNN paper's name for '{key}' and works for VAGNN only; "
+                f"for {config['model']} set the key you mean (properties/model/{config['model']}.yaml lists them)"
+            )
+        if key in config.external_config_dict:
+            raise ConfigError(
+                f"config '{name}' and '{key}' are the same weight (the paper's name and the key): set one"
+            )
+        config.final_config_dict[key] = config.final_config_dict.pop(name)
+
+
+@lru_cache(maxsize=None)
+def _yaml_keys(path):
+    content = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return frozenset(content) if isinstance(content, dict) else frozenset()
+
+
+@lru_cache(maxsize=None)
+def _keys_read_by(path):
+    """Keys a source file reads as ``config["key"]``."""
+    return frozenset(re.findall(r"config\[\s*[\"'](\w+)[\"']\s*\]", Path(path).read_text(encoding="utf-8")))
+
+
+def _source_roots():
     import recbole
+
+    return Path(recbole.__file__).parent, Path(__file__).parent
+
+
+def known_keys(model_class):
+    """Keys that the run of ``model_class`` reads: the chosen model, the datasets, the trainer and the rest of the run.
+
+    That is RecBole's argument lists, RecBole's and this package's general, dataset and protocol
+    property files, the model's own property files, the keys read by every source file outside
+    the model folders (data, trainer, evaluator, config, ...), by the model's own file and by the
+    files of its base classes. Another model's keys are not known.
+    """
     from recbole.utils.argument_list import (
         dataset_arguments,
         evaluation_arguments,
@@ -122,42 +168,43 @@ def _property_keys():
 
     from recbole_vagnn.config import PROPERTIES_DIR
 
-    keys = set(RUNTIME_KEYS) | set(general_arguments + training_arguments + evaluation_arguments + dataset_arguments)
-    for root in (Path(recbole.__file__).parent / "properties", PROPERTIES_DIR):
-        for file in root.rglob("*.yaml"):
-            content = yaml.safe_load(file.read_text(encoding="utf-8"))
-            if isinstance(content, dict):
-                keys.update(content)
-    return frozenset(keys)
-
-
-@lru_cache(maxsize=1)
-def _keys_read_by_code():
-    """Keys the code of RecBole or this package reads as ``config["key"]`` (slow: scans sources)."""
-    import recbole
-
-    keys = set()
-    for root in (Path(recbole.__file__).parent, Path(__file__).parent):
+    keys = set(RUNTIME_KEYS) | set(PAPER_NAMES if model_class.__name__ == "VAGNN" else ())
+    keys |= set(general_arguments + training_arguments + evaluation_arguments + dataset_arguments)
+    recbole_root, our_root = _source_roots()
+    model = model_class.__name__
+    files = [recbole_root / "properties" / "overall.yaml", recbole_root / "properties" / "model" / f"{model}.yaml"]
+    files += [PROPERTIES_DIR / "overall.yaml", PROPERTIES_DIR / "model" / f"{model}.yaml"]
+    files += sorted((PROPERTIES_DIR / "dataset").glob("*.yaml")) + sorted((PROPERTIES_DIR / "protocol").glob("*.yaml"))
+    files += sorted((recbole_root / "properties" / "dataset").glob("*.yaml"))
+    for file in files:
+        if file.is_file():
+            keys |= _yaml_keys(file)
+    for root in (recbole_root, our_root):
         for file in root.rglob("*.py"):
-            keys.update(re.findall(r"config\[\s*[\"'](\w+)[\"']\s*\]", file.read_text(encoding="utf-8")))
+            if "model" not in file.relative_to(root).parts[:-1]:
+                keys |= _keys_read_by(file)
+    for cls in model_class.__mro__:
+        source = getattr(__import__(cls.__module__, fromlist=["_"]), "__file__", None)
+        if source and Path(source).suffix == ".py":
+            keys |= _keys_read_by(source)
     return frozenset(keys)
 
 
-def warn_unknown_keys(external_config_dict):
-    """Log a warning for every key the user set that nothing knows, with the closest known key."""
-    unknown = [key for key in external_config_dict if key not in _property_keys()]
-    if not unknown:
-        return
-    known = _property_keys() | _keys_read_by_code()
-    for key in unknown:
+def warn_unknown_keys(external_config_dict, model_class):
+    """Log a warning for every key the user set that the run does not read, with the closest known key."""
+    known = known_keys(model_class)
+    for key in external_config_dict:
         if key in known:
             continue
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        getLogger("recbole_vagnn").warning(f"unknown config key '{key}' is ignored{hint}")
+        getLogger("recbole_vagnn").warning(
+            f"unknown config key '{key}' is ignored: {model_class.__name__}, its dataset and the trainer do not read it{hint}"
+        )
 
 
 def check_config(config):
-    """Check a built :class:`recbole_vagnn.config.Config`: values first, then unknown keys."""
+    """Check a built :class:`recbole_vagnn.config.Config`: paper names, values, then unknown keys."""
+    resolve_paper_names(config)
     check_values(config.final_config_dict)
-    warn_unknown_keys(config.external_config_dict)
+    warn_unknown_keys(config.external_config_dict, config.model_class)

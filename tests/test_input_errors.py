@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from recbole_vagnn.commands import run_main
 from recbole_vagnn.errors import ConfigError, InputError
@@ -92,8 +93,54 @@ def test_good_values_pass_and_booleans_from_the_command_line_are_parsed(tiny_roo
 def test_an_unknown_key_is_warned_about_with_the_closest_known_key(tiny_root, caplog):
     with caplog.at_level(logging.WARNING, logger="recbole_vagnn"):
         make_config("VAGNN", "tiny", data_path=tiny_root, learning_rte=0.01, cl_weight=0.1)
-    assert "unknown config key 'learning_rte' is ignored; did you mean 'learning_rate'?" in caplog.text
-    assert "cl_weight" not in caplog.text
+    assert (
+        "unknown config key 'learning_rte' is ignored: VAGNN, its dataset and the trainer do not read it; "
+        in caplog.text
+    )
+    assert "did you mean 'learning_rate'?" in caplog.text and "cl_weight" not in caplog.text
+
+
+MODEL_KEYS = {
+    "VAGNN": "vlogger_loss_weight",
+    "LightGCN": "n_layers",
+    "NGCF": "hidden_size_list",
+    "SGL": "ssl_tau",
+    "SimGCL": "eps",
+    "GTN": "trend_lambda",
+}
+
+
+@pytest.mark.parametrize("model", sorted(MODEL_KEYS))
+def test_a_key_is_known_only_if_the_chosen_run_reads_it(tiny_root, caplog, model):
+    from recbole_vagnn.config import PROPERTIES_DIR
+    from recbole_vagnn.config_checks import known_keys
+    from recbole_vagnn.utils import get_model
+
+    own = yaml.safe_load((PROPERTIES_DIR / "model" / f"{model}.yaml").read_text())
+    known = known_keys(get_model(model))
+    assert set(own) <= known and {"learning_rate", "uvl_min_links", "train_batch_size", "min_train_steps"} <= known
+    others = {key for other, key in MODEL_KEYS.items() if other != model and key not in own}
+    assert others and not (others & known)  # another model's keys are unknown to this one
+    with caplog.at_level(logging.WARNING, logger="recbole_vagnn"):
+        make_config(model, "tiny", data_path=tiny_root, **dict.fromkeys(others, 1))
+    for key in others:
+        assert f"unknown config key '{key}' is ignored: {model}," in caplog.text
+
+
+def test_the_papers_names_set_vagnns_weights_and_nowhere_else(tiny_root):
+    config = make_config("VAGNN", "tiny", data_path=tiny_root, lambda1=3.0, lambda2=0.01, tau=0.2)
+    assert (config["vlogger_loss_weight"], config["cl_weight"], config["cl_temperature"]) == (3.0, 0.01, 0.2)
+    assert "lambda1" not in config.final_config_dict
+    with pytest.raises(ConfigError, match="'lambda1' and 'vlogger_loss_weight' are the same weight"):
+        make_config("VAGNN", "tiny", data_path=tiny_root, lambda1=3.0, vlogger_loss_weight=1.0)
+    with pytest.raises(
+        ConfigError, match="'tau' is the VA-GNN paper's name for 'cl_temperature' and works for VAGNN only"
+    ):
+        make_config("SimGCL", "tiny", data_path=tiny_root, tau=0.3)
+    with pytest.raises(
+        ConfigError, match="'lambda1' must be a number >= 0|'vlogger_loss_weight' must be a number >= 0"
+    ):
+        make_config("VAGNN", "tiny", data_path=tiny_root, lambda1=-1.0)
 
 
 def test_an_unknown_model_lists_the_models(tiny_root):

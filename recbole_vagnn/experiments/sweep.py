@@ -22,11 +22,11 @@ import os
 from pathlib import Path
 
 from recbole_vagnn.commands import argument_parser, run_main
-from recbole_vagnn.config_checks import check_values
+from recbole_vagnn.config_checks import PAPER_NAMES, check_values
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 
-PARAMS = {"lambda1": "vlogger_loss_weight", "lambda2": "cl_weight", "tau": "cl_temperature"}
+PARAMS = PAPER_NAMES
 PAPER_GRIDS = {  # Sec. 5.1: {0.01, 0.05, ..., 5, 10}, {0.0001, 0.0005, ..., 1, 5}, {0.01, 0.05, ..., 1, 5}
     "lambda1": [0.01, 0.05, 0.1, 0.5, 1, 5, 10],
     "lambda2": [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
