@@ -38,6 +38,7 @@ from tqdm import tqdm
 
 from recbole_vagnn.checkpoint import data_digest, load_checkpoint
 from recbole_vagnn.commands import argument_parser, run_main
+from recbole_vagnn.data.atomic import follow_umask
 from recbole_vagnn.errors import CheckpointError, InputError
 
 FORMATS = ("table", "csv", "json")
@@ -268,6 +269,7 @@ def main(argv=None):
     try:
         with io.open(fd, "w", encoding="utf-8", newline="") as handle:
             write_results(results, handle, args.format)
+        follow_umask(partial)
         os.replace(partial, output)
     finally:
         if os.path.exists(partial):

@@ -451,3 +451,20 @@ def test_authors_layout_errors(tmp_path):
     with pytest.raises(ConversionError, match="data_size.txt: file not found"):
         authors.main([str(tmp_path / "c"), str(tmp_path / "out")])
     assert not (tmp_path / "out").exists()
+
+
+def test_written_datasets_follow_the_umask(tmp_path):
+    import os
+    import stat
+
+    from recbole_vagnn.data.atomic import write_tripartite
+    from recbole_vagnn.experiments.synthetic import generate
+
+    old = os.umask(0o022)
+    try:
+        folder = write_tripartite(tmp_path / "data" / "gen", "gen", *generate(users=30, vloggers=5))
+        write_tripartite(folder, "gen", *generate(users=30, vloggers=5, seed=1))  # replaced through the staging folder
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o644}

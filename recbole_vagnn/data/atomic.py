@@ -12,6 +12,16 @@ ITEM_COLUMNS = {"item_id": "token", "vlogger_id": "token"}
 UVL_COLUMNS = {"user_id": "token", "vlogger_id": "token", "timestamp": "float"}
 
 
+def follow_umask(path):
+    """Give a file or folder made by ``tempfile`` (mode 0600 / 0700) the mode ``open``/``mkdir`` would give it.
+
+    Datasets and results are shared between users and containers, so they follow the umask.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, (0o777 if os.path.isdir(path) else 0o666) & ~umask)
+
+
 def _write(df, columns, path):
     frame = df[list(columns)]
     frame.columns = [f"{name}:{kind}" for name, kind in columns.items()]
@@ -57,6 +67,7 @@ def write_tripartite(out_dir, name, inter, item, uvl):
             f"files of dataset '{name}'; write the dataset into a folder of its own"
         )
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    follow_umask(staging)
     try:
         inter_columns = dict(INTER_COLUMNS, **{c: "float" for c in inter.columns if c not in INTER_COLUMNS})
         _write(inter, inter_columns, staging / f"{name}.inter")

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from recbole_vagnn.checkpoint import data_digest
 from recbole_vagnn.commands import argument_parser, run_main
+from recbole_vagnn.data.atomic import follow_umask
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
@@ -90,6 +91,7 @@ def _write_atomically(path, text):
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
+    follow_umask(tmp)
     os.replace(tmp, path)
 
 
