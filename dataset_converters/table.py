@@ -284,7 +284,7 @@ def parser():
     parser.add_argument(
         "--time-format",
         default="auto",
-        help="auto, s (Unix seconds), ms (Unix milliseconds), iso, or a strftime pattern such as %%d/%%m/%%Y",
+        help="auto, s (Unix seconds), ms (Unix milliseconds), iso, or a strftime pattern (day/month/year: percent-d/percent-m/percent-Y)",
     )
     parser.add_argument("--rating-col", default=None, help="with --min-rating: keep rows rated at least that")
     parser.add_argument("--min-rating", type=float, default=None, help="with --rating-col: the lowest positive rating")

@@ -88,13 +88,19 @@ CONVERTERS = {
 }
 
 
-def argument_parser(description):
-    """The ``ArgumentParser`` every command uses: each flag's help ends with its default."""
-    return argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def argument_parser(description, epilog=None):
+    """The ``ArgumentParser`` every command uses: each flag's help ends with its default; ``--debug`` is listed."""
+    parser = argparse.ArgumentParser(
+        description=description, epilog=epilog, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        DEBUG_FLAG, action="store_true", help=f"show the full traceback of an error (or set {DEBUG_VARIABLE}=1)"
+    )
+    return parser
 
 
 def usage():
-    lines = ["usage: recbole-vagnn COMMAND [ARGS ...]   (recbole-vagnn COMMAND --help for its flags)", ""]
+    lines = ["usage: recbole-vagnn [--version] COMMAND [ARGS ...]   (recbole-vagnn COMMAND --help for its flags)", ""]
     lines += [f"  {name:<10} {text}" for name, (_, text) in COMMANDS.items()]
     lines.append(f"  {'convert':<10} raw data to atomic files: recbole-vagnn convert CONVERTER ... (convert --help)")
     return "\n".join(lines)
@@ -113,6 +119,11 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(usage())
+        return
+    if argv[0] in ("-V", "--version"):
+        from recbole_vagnn import __version__
+
+        print(f"recbole-vagnn {__version__}")
         return
     name, rest = argv[0], argv[1:]
     if name == "convert":

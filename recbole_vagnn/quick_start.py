@@ -88,10 +88,24 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
 
 def main(argv=None):
     """Command line: parse this command's flags, leave RecBole's ``--key=value`` flags to its Config."""
-    parser = argument_parser("Train and evaluate a model; any RecBole --key=value flag is passed on to its config.")
+    parser = argument_parser(
+        "Train and evaluate a model; any RecBole --key=value flag is passed on to its config.",
+        epilog="Any RecBole or recbole-vagnn config key works as --key=value, e.g. --learning_rate=0.002 "
+        "--train_batch_size=512 --lambda1=0.5. The keys and their defaults are in the package's properties/ "
+        "folder: overall.yaml (every run, with the convergence rule), dataset/tripartite.yaml, "
+        "protocol/paper.yaml, model/MODEL.yaml, and the presets in presets/.",
+    )
     parser.add_argument("--model", "-m", default="VAGNN", help="model name: VAGNN, SimGCL, GTN or any RecBole model")
     parser.add_argument("--dataset", "-d", default=DEFAULT_DATASET, help="dataset name (folder under --data_path)")
     parser.add_argument("--config_files", default=None, help="space-separated YAML config files")
+    parser.add_argument(
+        "--epochs", default=None, help="RecBole's cap on training epochs (None: properties/overall.yaml's 500)"
+    )
+    parser.add_argument(
+        "--data_path", default=None, help="folder holding the dataset folder (None: dataset/, then the embedded data)"
+    )
     args, _ = parser.parse_known_args(argv)
     config_files = args.config_files.strip().split(" ") if args.config_files else None
-    run_recbole(model=args.model, dataset=args.dataset, config_file_list=config_files)
+    # given here too, so that '--epochs 5' (RecBole reads only '--epochs=5') is not ignored
+    named = {key: getattr(args, key) for key in ("epochs", "data_path") if getattr(args, key) is not None}
+    run_recbole(model=args.model, dataset=args.dataset, config_file_list=config_files, config_dict=named or None)

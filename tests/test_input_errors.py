@@ -259,6 +259,7 @@ def test_synthetic_refuses_bad_sizes_and_writes_nothing(tmp_path, capsys, argv, 
         "dataset_converters.wechat",
         "dataset_converters.takatak",
         "dataset_converters.authors",
+        "dataset_converters.table",
     ],
 )
 def test_every_flag_has_a_description_and_its_default_in_help(module, monkeypatch, capsys):
@@ -291,3 +292,19 @@ def test_benchmark_help_lists_the_accepted_labels(capsys):
         benchmark.main(["--help"])
     text = "".join(capsys.readouterr().out.split())
     assert all(label in text for label in ("SGL-ED", "VAGNN-A", "VAGNN-uvl-paper", "SimGCL"))
+
+
+def test_version_convert_help_and_run_help_answer(capsys):
+    from recbole_vagnn import __version__
+    from recbole_vagnn.commands import main
+
+    main(["--version"])
+    assert capsys.readouterr().out == f"recbole-vagnn {__version__}\n"
+    main(["convert", "--help"])  # returns: exit code 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in ("wechat", "takatak", "authors", "table"))
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--help"])
+    assert exit_.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(flag in text for flag in ("--epochs", "--data_path", "--debug", "--key=value", "properties/"))
