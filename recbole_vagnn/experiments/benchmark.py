@@ -426,13 +426,18 @@ def _p_cell(test):
 
 
 def write_csv(rows, path, reference=None, tests=None, chosen=None):
-    """One row per model; the reference's row carries each metric's p-value, mean per-user difference
-    and the model it was tested against; ``params`` holds the tuned settings."""
+    """One row per model; the reference's row carries each metric's p-value, mean per-user difference,
+    the model it was tested against and the seeds whose own test finds it better; ``params`` holds
+    the tuned settings."""
     import csv
 
     columns = ["model"] + [c for key in METRICS for c in (key, f"{key} std")]
     columns += ["seconds/epoch", "steps", "best epoch", "capped", "seeds"]
-    test_columns = [c for key in METRICS for c in (f"{key} p", f"{key} diff", f"{key} versus")] if tests else []
+    test_columns = (
+        [c for key in METRICS for c in (f"{key} p", f"{key} diff", f"{key} versus", f"{key} seeds better")]
+        if tests
+        else []
+    )
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns + test_columns + (["params"] if chosen else []))
@@ -440,7 +445,16 @@ def write_csv(rows, path, reference=None, tests=None, chosen=None):
             values = [label] + [f"{row[c]:.6g}" for c in columns[1:]]
             for key in METRICS if tests else ():
                 test = tests.get(key) if label == reference else None
-                values += [f"{test['p']:.6g}", f"{test['diff']:.6g}", test["versus"]] if test else ["", "", ""]
+                values += (
+                    [
+                        f"{test['p']:.6g}",
+                        f"{test['diff']:.6g}",
+                        test["versus"],
+                        f"{test['seeds_better']}/{test['seeds']}",
+                    ]
+                    if test
+                    else ["", "", "", ""]
+                )
             writer.writerow(values + ([json.dumps(chosen.get(label, {}))] if chosen else []))
 
 
