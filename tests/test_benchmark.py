@@ -153,6 +153,12 @@ def test_tune_gives_every_model_the_same_budget_and_chooses_on_validation(tmp_pa
         assert "tuned with 2 trial(s) per model" in table and "Chosen settings: LightGCN" in table
         assert "link lift" in table and "p (Wilcoxon, users)" in table
         assert (out / "vagnn-demo-tuned-curves.png").read_bytes()[:4] == b"\x89PNG"
+        # parallel trials of one model may start in the same second: each run checkpoints in its own folder
+        folders = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
+        assert folders == sorted(
+            [f"tune-{label}-trial{k}" for label in ("LightGCN", "VAGNN") for k in (0, 1)]
+            + [f"tuned-{label}-seed2021" for label in ("LightGCN", "VAGNN")]
+        )
         capsys.readouterr()
         benchmark.main(arguments)  # everything is stored: nothing trains again
     finally:

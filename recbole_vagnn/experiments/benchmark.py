@@ -226,18 +226,35 @@ def run_jobs(jobs, dataset, base_config, config_files, run_dir, ray_options=None
             pending.append((job, why_not))
     for index, (job, why_not) in enumerate(pending, start=1):
         print(f"[{index}/{len(pending)}] {job.title}" + (f": trained again: {why_not}" if why_not else ""), flush=True)
-    checkpoints = run_dir / "checkpoints"
+    # One checkpoint folder per run: RecBole names checkpoints MODEL-time-to-the-second, so two runs
+    # of one model started in the same second (parallel Ray trials) would share a file.
+    checkpoints = {
+        job: run_dir / "checkpoints" / job.path.relative_to(run_dir).with_suffix("").as_posix().replace("/", "-")
+        for job, _ in pending
+    }
     if ray_options is None:
         for job, _ in pending:
             run = train_run(
-                job.label, job.seed, dataset, base_config, config_files, checkpoints, identities[job], job.params
+                job.label, job.seed, dataset, base_config, config_files, checkpoints[job], identities[job], job.params
             )
             runs[job] = _store(job, run)
     elif pending:
         from recbole_vagnn.experiments.ray_jobs import run_on_ray
 
         todo = [
-            (job, (job.label, job.seed, dataset, base_config, config_files, checkpoints, identities[job], job.params))
+            (
+                job,
+                (
+                    job.label,
+                    job.seed,
+                    dataset,
+                    base_config,
+                    config_files,
+                    checkpoints[job],
+                    identities[job],
+                    job.params,
+                ),
+            )
             for job, _ in pending
         ]
         options = {"storage": (run_dir / "ray").resolve(), **ray_options}
