@@ -11,3 +11,13 @@ def test_time_models_reports_epoch_time_loader_share_and_a_profile(capsys):
         assert 0 < share < 1  # producing the batches alone takes part of the epoch, never all of it
     out = capsys.readouterr().out
     assert out.count("top operators by self CPU time") == 2 and "Self CPU time total" in out
+
+
+def test_one_epoch_is_refused_since_the_first_is_a_warm_up():
+    import pytest
+
+    from recbole_vagnn.errors import ConfigError
+    from recbole_vagnn.experiments.speed import main
+
+    with pytest.raises(ConfigError, match="--epochs must be at least 2: the first epoch is a warm-up"):
+        main(["--epochs", "1"])

@@ -33,6 +33,7 @@ from recbole_vagnn.config import DEFAULT_DATASET, Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.data.atomic import write_tripartite
 from recbole_vagnn.data.device_loader import device_loaders
+from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.synthetic import as_matrices, generate
 from recbole_vagnn.model.metapath import augment_views
 from recbole_vagnn.utils import get_model, get_trainer
@@ -122,6 +123,10 @@ def main(argv=None):
         "--recbole-loaders", action="store_true", help="time RecBole's own data loaders (fast_loader: False)"
     )
     args = parser.parse_args(argv)
+    if args.epochs < 2:
+        raise ConfigError(
+            f"--epochs must be at least 2: the first epoch is a warm-up and is not timed, got {args.epochs}"
+        )
     sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     torch.set_num_threads(args.threads)
     models = ["LightGCN", "VAGNN"]
