@@ -249,7 +249,17 @@ def paper_user_vlogger_pairs(inter, events, thresholds):
     return links.nnz
 
 
-def statistics(name, inter, item, events, thresholds=None, kinds=("Micro-videos", "Vloggers")):
+MICRO_VIDEO = ("Micro-videos", "Vloggers")
+
+
+def _singular(kinds):
+    """``(item, creator)`` in the singular and lower case: ``("video", "vlogger")`` for micro-video data."""
+    return (
+        ("video", "vlogger") if kinds == MICRO_VIDEO else (kinds[0].lower().rstrip("s"), kinds[1].lower().rstrip("s"))
+    )
+
+
+def statistics(name, inter, item, events, thresholds=None, kinds=MICRO_VIDEO):
     """The paper's Table 1 row: users, videos, vloggers, user-video and user-vlogger interactions.
 
     With ``thresholds``, user-vlogger interactions are counted the paper's way (rule and filter
@@ -258,7 +268,7 @@ def statistics(name, inter, item, events, thresholds=None, kinds=("Micro-videos"
     generic table converter).
     """
     items, creators = kinds
-    item_word, creator_word = ("video", "vlogger") if kinds == ("Micro-videos", "Vloggers") else ("item", "creator")
+    item_word, creator_word = _singular(kinds)
     return {
         "Dataset": name,
         "#Users": inter["user_id"].nunique(),
@@ -279,7 +289,7 @@ def format_statistics(row):
     return f"{header}\n{values}"
 
 
-def finish(out_dir, name, inter, events, thresholds=None, kinds=("Micro-videos", "Vloggers")):
+def finish(out_dir, name, inter, events, thresholds=None, kinds=MICRO_VIDEO):
     """Write ``out_dir/name/name.{inter,item,uvl}`` (all or nothing), print and return Table 1's row.
 
     ``out_dir`` plays RecBole's ``data_path``: train with ``--data_path=OUT_DIR --dataset=NAME``.
@@ -294,8 +304,8 @@ def finish(out_dir, name, inter, events, thresholds=None, kinds=("Micro-videos",
     folder = write_tripartite(Path(out_dir) / name, name, inter[["user_id", "item_id", "timestamp"]], item, events)
     row = statistics(name, inter, item, events, thresholds, kinds)
     print(format_statistics(row))
-    words = ("vlogger", "videos") if kinds == ("Micro-videos", "Vloggers") else ("creator", "items")
-    print(format_link_lift(leave_one_out_link_lift(inter, item, events), *words))
+    item_word, creator_word = _singular(kinds)
+    print(format_link_lift(leave_one_out_link_lift(inter, item, events), creator_word, f"{item_word}s"))
     print(f"wrote {folder / name}.{{inter,item,uvl}}")
     return row
 
