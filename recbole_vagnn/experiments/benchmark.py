@@ -224,8 +224,12 @@ def run_jobs(jobs, dataset, base_config, config_files, run_dir, ray_options=None
             print(f"{job.title}: stored, reused", flush=True)
         else:
             pending.append((job, why_not))
-    for index, (job, why_not) in enumerate(pending, start=1):
-        print(f"[{index}/{len(pending)}] {job.title}" + (f": trained again: {why_not}" if why_not else ""), flush=True)
+    headers = {
+        job: f"[{index}/{len(pending)}] {job.title}" + (f": trained again: {why_not}" if why_not else "")
+        for index, (job, why_not) in enumerate(pending, start=1)
+    }
+    if ray_options is not None:  # Ray runs them at once: say up front what will run
+        print("\n".join(headers.values()), flush=True)
     # One checkpoint folder per run: RecBole names checkpoints MODEL-time-to-the-second, so two runs
     # of one model started in the same second (parallel Ray trials) would share a file.
     checkpoints = {
@@ -234,6 +238,7 @@ def run_jobs(jobs, dataset, base_config, config_files, run_dir, ray_options=None
     }
     if ray_options is None:
         for job, _ in pending:
+            print(headers[job], flush=True)
             run = train_run(
                 job.label, job.seed, dataset, base_config, config_files, checkpoints[job], identities[job], job.params
             )
