@@ -73,14 +73,7 @@ def read_table(path, columns, numeric=(), sep=None):
     path = Path(path)
     kind = _kind(path)
     if kind in PARQUET:
-        if not path.is_file():
-            raise ConversionError(f"{path}: file not found")
-        try:
-            import pyarrow.parquet as pq
-
-            names = pq.read_schema(path).names
-        except Exception as error:  # pyarrow's errors for a file that is no Parquet
-            raise ConversionError(f"{path}: not a readable Parquet file ({' '.join(str(error).split())})") from None
+        names = header_of(path)
         missing = [c for c in columns if c not in names]
         if missing:
             raise ConversionError(f"{path}: missing column(s) {missing}; found {names}")
@@ -240,7 +233,10 @@ def header_of(path, sep=None):
     if _kind(path) in PARQUET:
         import pyarrow.parquet as pq
 
-        return list(pq.read_schema(path).names)
+        try:
+            return list(pq.read_schema(path).names)
+        except Exception as error:  # pyarrow's errors for a file that is no Parquet
+            raise ConversionError(f"{path}: not a readable Parquet file ({' '.join(str(error).split())})") from None
     try:
         return list(pd.read_csv(path, nrows=0, sep=sep or SEPARATORS.get(_kind(path), ",")).columns)
     except (pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
