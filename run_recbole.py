@@ -5,7 +5,7 @@ too, and further ``--key=value`` flags are RecBole's usual command-line config. 
 one line ``error: ...`` and exit code 1; ``--debug`` shows the traceback.
 """
 
-from recbole_vagnn.commands import run_main
+from recbole_vagnn.cli import run_main
 from recbole_vagnn.quick_start import main
 
 if __name__ == "__main__":

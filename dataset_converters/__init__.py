@@ -1,6 +1,7 @@
 """Converters from raw micro-video data to recbole-vagnn's tripartite atomic files.
 
-- ``python -m dataset_converters.wechat RAW_DIR OUT_DIR``: WeChat Big Data Challenge 2021.
-- ``python -m dataset_converters.takatak EVENTS_CSV OUT_DIR``: TakaTak-style event logs.
-- ``python -m dataset_converters.authors RELEASE_DIR OUT_DIR``: the VA-GNN authors' released layout.
+Installed as ``recbole_vagnn.dataset_converters`` (the checkout keeps them in the top-level
+``dataset_converters/`` folder); ``recbole-vagnn convert CONVERTER`` runs them. In a checkout,
+``python -m dataset_converters.wechat RAW_DIR OUT_DIR`` works too (likewise ``takatak``,
+``authors``, ``table``).
 """

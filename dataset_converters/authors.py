@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataset_converters.common import ConversionError, base_parser, finish, logger, run_cli
+from .common import ConversionError, base_parser, finish, logger, parse_args, run_cli
 
 FILES = [
     "data_size.txt",
@@ -62,7 +62,7 @@ def check_range(path, values, size, what):
 
 def main(argv=None):
     parser = base_parser(__doc__.splitlines()[0], "one dataset folder of the authors' release", paper_filters=False)
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     root = Path(args.raw)
     for file in FILES:
         if not (root / file).is_file():
@@ -119,7 +119,7 @@ def main(argv=None):
             int(outside.sum()),
         )
         uvl = uvl[~outside]
-    return finish(args.out_dir, args.name or root.name, inter, uvl)
+    return finish(args.out_dir, args.name, inter, uvl)
 
 
 if __name__ == "__main__":

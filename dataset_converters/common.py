@@ -30,11 +30,12 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from recbole_vagnn.commands import argument_parser, run_main
+from recbole_vagnn.cli import argument_parser, run_main
 from recbole_vagnn.data.atomic import write_tripartite
 from recbole_vagnn.data.signal import format_link_lift, leave_one_out_link_lift
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
 from recbole_vagnn.errors import InputError
+from recbole_vagnn.paths import check_dataset_name
 
 logger = logging.getLogger("dataset_converters")
 
@@ -61,7 +62,7 @@ def add_threshold_flags(parser):
     for field in fields(Thresholds):
         note = " (Table 1's count only; training: uvl_min_videos / uvl_min_links)" if field.name in TABLE1_ONLY else ""
         parser.add_argument(
-            f"--{field.name.replace('_', '-')}",
+            f"--{field.name}",
             type=int,
             default=field.default,
             help=f"{field.name.replace('_', ' ')}; the default is the paper's{note}",
@@ -312,14 +313,26 @@ def finish(out_dir, name, inter, events, thresholds=None, kinds=MICRO_VIDEO):
 
 def run_cli(main, argv=None):
     """Run a converter's ``main``: progress and notes on stderr, one-line errors and exit 1
-    (:func:`recbole_vagnn.commands.run_main`; ``--debug`` shows the traceback)."""
+    (:func:`recbole_vagnn.cli.run_main`; ``--debug`` shows the traceback)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     run_main(main, argv)
 
 
-def base_parser(description, raw_help, default_name=None, paper_filters=True):
-    """Arguments every converter takes: RAW, OUT_DIR, --name and (if it filters) the thresholds."""
-    parser = argument_parser(description)
+def columns_help(files):
+    """The raw columns a converter reads, for its ``--help``: ``{file: [(column, meaning), ...]}``."""
+    lines = ["raw columns read (other columns are ignored):"]
+    for file, columns in files.items():
+        lines.append(f"  {file}:")
+        lines += [f"    {column:<18} {meaning}" for column, meaning in columns]
+    return "\n".join(lines)
+
+
+def base_parser(description, raw_help, default_name=None, paper_filters=True, raw_columns=None):
+    """Arguments every converter takes: RAW, OUT_DIR, --name and (if it filters) the thresholds.
+
+    ``raw_columns`` (:func:`columns_help`'s argument) is listed at the end of ``--help``.
+    """
+    parser = argument_parser(description, epilog=columns_help(raw_columns) if raw_columns else None)
     parser.add_argument("raw", help=raw_help)
     parser.add_argument("out_dir", help="data folder: writes OUT_DIR/NAME/NAME.{inter,item,uvl} (use as --data_path)")
     parser.add_argument(
@@ -330,6 +343,16 @@ def base_parser(description, raw_help, default_name=None, paper_filters=True):
     if paper_filters:
         add_threshold_flags(parser)
     return parser
+
+
+def parse_args(parser, argv):
+    """Parse a converter's command line; ``--name`` defaults to RAW's name and must be a plain file name.
+
+    Checked before any input is read, so that a long conversion cannot fail on its name at the end.
+    """
+    args = parser.parse_args(argv)
+    args.name = check_dataset_name(Path(args.raw).resolve().name if args.name is None else args.name, "--name")
+    return args
 
 
 def filter_and_finish(args, positives, explicit_links):
@@ -353,6 +376,8 @@ __all__ = [
     "format_statistics",
     "finish",
     "run_cli",
+    "columns_help",
     "base_parser",
+    "parse_args",
     "filter_and_finish",
 ]

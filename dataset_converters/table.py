@@ -5,8 +5,8 @@ three-sided structure as micro-videos and vloggers holds for books and authors, 
 directors, tracks and artists, games and developers, products and brands, podcasts and hosts.
 
     recbole-vagnn convert table OUT_DIR --name NAME --interactions FILE --items FILE [--events FILE]
-                                [column flags] [--rating-col R --min-rating X] [--creator-sep SEP]
-                                [--min-user-interactions K] [--min-item-interactions K]
+                                [column flags] [--rating_col R --min_rating X] [--creator_sep SEP]
+                                [--min_user_interactions K] [--min_item_interactions K]
 
 writes ``OUT_DIR/NAME/NAME.{inter,item,uvl}`` (items play the videos, creators the vloggers).
 
@@ -16,19 +16,19 @@ writes ``OUT_DIR/NAME/NAME.{inter,item,uvl}`` (items play the videos, creators t
   ``--events`` (optional): explicit user -> creator events (follows, subscriptions), with or
   without a time (an event without one is taken as known before training).
 - Ids are any string tokens (surrounding blanks are stripped; a tab or line break is refused).
-- Times: Unix seconds, Unix milliseconds or ISO dates / datetimes (``--time-format auto``
+- Times: Unix seconds, Unix milliseconds or ISO dates / datetimes (``--time_format auto``
   decides per file: numbers above 1e11 are milliseconds), or name the format (``s``, ``ms``,
   ``iso`` or a strftime pattern such as ``%d/%m/%Y``). They are written as seconds. Rows are
   written in time order, file order within equal times, and RecBole's split sorts stably, so
   file order breaks ties.
-- Positives: with ``--rating-col`` and ``--min-rating X``, rows rated X or more; otherwise every
+- Positives: with ``--rating_col`` and ``--min_rating X``, rows rated X or more; otherwise every
   row. A repeated user-item pair keeps its earliest time.
-- One creator per item, as VA-GNN assumes: ``--creator-sep SEP`` credits an item whose field
+- One creator per item, as VA-GNN assumes: ``--creator_sep SEP`` credits an item whose field
   lists several ("Joel Coen, Ethan Coen") to the first one listed, and the log counts them.
   An item listed twice with different creators is an error.
 - Items without a creator and interactions with items not in ``--items`` are dropped and
   counted; ``.item`` lists exactly the items left in ``.inter``. Optional k-core filters
-  (``--min-user-interactions``, ``--min-item-interactions``) run to a fixed point.
+  (``--min_user_interactions``, ``--min_item_interactions``) run to a fixed point.
 - The statistics and the link lift (:mod:`recbole_vagnn.data.signal`) are printed at the end.
 
 Bad input stops with one line naming the file, line and column, and nothing is written.
@@ -40,15 +40,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dataset_converters.common import (
+from recbole_vagnn.cli import argument_parser
+
+from .common import (
     ConversionError,
     Thresholds,
     apply_paper_filters,
     finish,
+    parse_args,
     read_checked_csv,
     run_cli,
 )
-from recbole_vagnn.commands import argument_parser
 
 logger = logging.getLogger(__name__)
 SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
@@ -152,7 +154,7 @@ def parse_times(frame, column, path, time_format="auto", allow_empty=False):
         value = text.iloc[row]
         raise ConversionError(
             f"{path}: column '{column}' has {value!r} at line {int(frame['_line'].iloc[row])}, which is not "
-            f"{expected} (--time-format {time_format})"
+            f"{expected} (--time_format {time_format})"
         )
     return seconds.astype(float).to_numpy()
 
@@ -185,7 +187,7 @@ def read_items(path, item_col, creator_col, creator_sep, sep):
         raise ConversionError(
             f"{path}: item {first['item_id']!r} has two creators in column '{creator_col}' ({', '.join(others)}), "
             f"first at line {int(table.loc[clash & (table['item_id'] == first['item_id']), '_line'].iloc[1])}; "
-            "each item needs exactly one (use --creator-sep for lists)"
+            "each item needs exactly one (use --creator_sep for lists)"
         )
     if table.empty:
         raise ConversionError(f"{path}: no item has a creator in column '{creator_col}'")
@@ -205,7 +207,7 @@ def read_interactions(args, creator_of):
             )
         frame = frame[frame[args.rating_col] >= args.min_rating]
         if frame.empty:
-            raise ConversionError(f"{path}: no row has '{args.rating_col}' >= {args.min_rating} (--min-rating)")
+            raise ConversionError(f"{path}: no row has '{args.rating_col}' >= {args.min_rating} (--min_rating)")
     inter = pd.DataFrame(
         {
             "user_id": _ids(frame, args.user_col, path),
@@ -246,7 +248,7 @@ def header_of(path, sep=None):
 def read_events(args):
     """Explicit user -> creator events, timed if the time column is there (else known before training).
 
-    Without ``--event-time-col`` the interactions' time column is used if the file has it; an
+    Without ``--event_time_col`` the interactions' time column is used if the file has it; an
     empty time is an event known before training.
     """
     path = args.events
@@ -268,33 +270,33 @@ def parser():
     parser.add_argument("--interactions", required=True, help="user-item events: CSV, TSV or Parquet (.gz allowed)")
     parser.add_argument("--items", required=True, help="item -> creator table")
     parser.add_argument("--events", default=None, help="optional explicit user -> creator events (follows, ...)")
-    parser.add_argument("--user-col", default="user_id", help="user column of --interactions")
-    parser.add_argument("--item-col", default="item_id", help="item column of --interactions and --items")
-    parser.add_argument("--creator-col", default="creator_id", help="creator column of --items")
-    parser.add_argument("--time-col", default="timestamp", help="time column of --interactions")
-    parser.add_argument("--event-user-col", default=None, help="user column of --events (None: --user-col)")
-    parser.add_argument("--event-creator-col", default=None, help="creator column of --events (None: --creator-col)")
+    parser.add_argument("--user_col", default="user_id", help="user column of --interactions")
+    parser.add_argument("--item_col", default="item_id", help="item column of --interactions and --items")
+    parser.add_argument("--creator_col", default="creator_id", help="creator column of --items")
+    parser.add_argument("--time_col", default="timestamp", help="time column of --interactions")
+    parser.add_argument("--event_user_col", default=None, help="user column of --events (None: --user_col)")
+    parser.add_argument("--event_creator_col", default=None, help="creator column of --events (None: --creator_col)")
     parser.add_argument(
-        "--event-time-col", default=None, help="time column of --events (None: --time-col if present, else untimed)"
+        "--event_time_col", default=None, help="time column of --events (None: --time_col if present, else untimed)"
     )
     parser.add_argument(
-        "--time-format",
+        "--time_format",
         default="auto",
         help="auto, s (Unix seconds), ms (Unix milliseconds), iso, or a strftime pattern (day/month/year: percent-d/percent-m/percent-Y)",
     )
-    parser.add_argument("--rating-col", default=None, help="with --min-rating: keep rows rated at least that")
-    parser.add_argument("--min-rating", type=float, default=None, help="with --rating-col: the lowest positive rating")
-    parser.add_argument("--creator-sep", default=None, help="separator of a creator list: the first one is credited")
+    parser.add_argument("--rating_col", default=None, help="with --min_rating: keep rows rated at least that")
+    parser.add_argument("--min_rating", type=float, default=None, help="with --rating_col: the lowest positive rating")
+    parser.add_argument("--creator_sep", default=None, help="separator of a creator list: the first one is credited")
     parser.add_argument("--sep", default=None, help="field separator of text files (None: from the suffix)")
-    parser.add_argument("--min-user-interactions", type=int, default=1, help="k-core: users with fewer are dropped")
-    parser.add_argument("--min-item-interactions", type=int, default=1, help="k-core: items with fewer are dropped")
+    parser.add_argument("--min_user_interactions", type=int, default=1, help="k-core: users with fewer are dropped")
+    parser.add_argument("--min_item_interactions", type=int, default=1, help="k-core: items with fewer are dropped")
     return parser
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    args = parse_args(parser(), argv)
     if (args.rating_col is None) != (args.min_rating is None):
-        raise ConversionError("--rating-col and --min-rating go together: give both or neither")
+        raise ConversionError("--rating_col and --min_rating go together: give both or neither")
     if args.sep is not None:
         args.sep = args.sep.encode().decode("unicode_escape")  # '\t' from a shell means a tab
     items = read_items(args.items, args.item_col, args.creator_col, args.creator_sep, args.sep)
@@ -304,8 +306,8 @@ def main(argv=None):
     kept, kept_events, _ = apply_paper_filters(inter, events, thresholds)
     if kept.empty:
         raise ConversionError(
-            f"{args.interactions}: the k-core filters (--min-user-interactions {args.min_user_interactions}, "
-            f"--min-item-interactions {args.min_item_interactions}) removed every interaction"
+            f"{args.interactions}: the k-core filters (--min_user_interactions {args.min_user_interactions}, "
+            f"--min_item_interactions {args.min_item_interactions}) removed every interaction"
         )
     if len(kept_events) < len(events):
         logger.warning(

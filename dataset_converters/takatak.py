@@ -18,10 +18,10 @@ user-video view, with this schema (header names are fixed, extra columns are ign
 gzip-compressed, ``.csv.gz``)
 
 - Positive user-video interaction (paper Sec. 5.1): explicit feedback, or completion rate >
-  ``--min-completion`` (1.8), or watch time > ``--min-watch-seconds`` (15).
+  ``--min_completion`` (1.8), or watch time > ``--min_watch_seconds`` (15).
 - Explicit user-vlogger event: ``follow`` or ``homepage`` on any view of the vlogger's videos, at
   that view's timestamp (a follow on a user's test view stays out of training).
-- Then the filters of :mod:`dataset_converters.common`, to a fixed point.
+- Then the filters of :mod:`recbole_vagnn.dataset_converters.common`, to a fixed point.
 
 A video listed with two different vloggers stops the conversion with an error.
 """
@@ -29,12 +29,28 @@ A video listed with two different vloggers stops the conversion with an error.
 import numpy as np
 import pandas as pd
 
-from dataset_converters.common import ConversionError, base_parser, filter_and_finish, read_checked_csv, run_cli
+from .common import ConversionError, base_parser, filter_and_finish, parse_args, read_checked_csv, run_cli
 
 EXPLICIT_FEEDBACK = ["like", "comment", "share", "favorite"]
 EXPLICIT_VLOGGER = ["follow", "homepage"]
 NUMERIC = ["timestamp", "watch_seconds", "completion_rate"] + EXPLICIT_FEEDBACK + EXPLICIT_VLOGGER
 COLUMNS = ["user_id", "video_id", "vlogger_id"] + NUMERIC
+RAW_COLUMNS = {
+    "EVENTS_CSV": [
+        ("user_id", "the viewer, any id"),
+        ("video_id", "the micro-video, any id"),
+        ("vlogger_id", "the video's publisher, one per video"),
+        ("timestamp", "time of the view, a number (e.g. Unix seconds)"),
+        ("watch_seconds", "seconds watched"),
+        ("completion_rate", "watched length / video length (2.0 = twice)"),
+        ("like", "0/1 explicit feedback"),
+        ("comment", "0/1 explicit feedback"),
+        ("share", "0/1 explicit feedback"),
+        ("favorite", "0/1 explicit feedback"),
+        ("follow", "0/1: followed the vlogger (user-vlogger event)"),
+        ("homepage", "0/1: opened the vlogger's homepage (user-vlogger event)"),
+    ]
+}
 
 
 def read_events(path, min_completion, min_watch_seconds):
@@ -68,10 +84,10 @@ def read_events(path, min_completion, min_watch_seconds):
 
 
 def main(argv=None):
-    parser = base_parser(__doc__.splitlines()[0], "the events CSV (schema in this module's docstring)", "takatak")
-    parser.add_argument("--min-completion", type=float, default=1.8, help="completion rates above this are positive")
-    parser.add_argument("--min-watch-seconds", type=float, default=15.0, help="watch seconds above this are positive")
-    args = parser.parse_args(argv)
+    parser = base_parser(__doc__.splitlines()[0], "the events CSV", "takatak", raw_columns=RAW_COLUMNS)
+    parser.add_argument("--min_completion", type=float, default=1.8, help="completion rates above this are positive")
+    parser.add_argument("--min_watch_seconds", type=float, default=15.0, help="watch seconds above this are positive")
+    args = parse_args(parser, argv)
     positives, links = read_events(args.raw, args.min_completion, args.min_watch_seconds)
     return filter_and_finish(args, positives, links)
 

@@ -7,8 +7,8 @@ stay, click_avatar, forward, follow, favorite; play and stay in milliseconds) in
 compressed (``.csv.gz``). ``userid`` and ``feedid`` must be integers that fit 64 bits.
 
 - Positive user-video interaction (paper Sec. 5.1): any explicit feedback (read_comment, comment,
-  like, forward, favorite) or a watch loop play / (1000 x videoplayseconds) > ``--min-loop`` (1.5) or
-  a watch time play / 1000 > ``--min-watch-seconds`` (60).
+  like, forward, favorite) or a watch loop play / (1000 x videoplayseconds) > ``--min_loop`` (1.5) or
+  a watch time play / 1000 > ``--min_watch_seconds`` (60).
 - Explicit user-vlogger event: ``follow`` or ``click_avatar`` (a visit to the author's homepage)
   on any of the author's videos, positive or not, with that row's timestamp.
 - Timestamps: the data has only a day (``date_``); timestamp = date_ + row / rows, where row is the
@@ -17,7 +17,7 @@ compressed (``.csv.gz``). ``userid`` and ``feedid`` must be integers that fit 64
   on a user's test row is at the test interaction's time and stays out of training.
 - A video length (``videoplayseconds``) that is missing, zero or negative is unknown: no loop
   count is computed for it (the other rules still apply).
-- Then the filters of :mod:`dataset_converters.common`, to a fixed point.
+- Then the filters of :mod:`recbole_vagnn.dataset_converters.common`, to a fixed point.
 
 Rows naming a video missing from feed_info.csv or without an author, and videos without a
 length (no loop can be computed, the other rules still apply), are dropped or handled with a
@@ -27,12 +27,13 @@ logged count.
 import numpy as np
 import pandas as pd
 
-from dataset_converters.common import (
+from .common import (
     ConversionError,
     base_parser,
     drop_duplicates_logged,
     filter_and_finish,
     logger,
+    parse_args,
     raw_file,
     read_checked_csv,
     run_cli,
@@ -43,6 +44,26 @@ EXPLICIT_VLOGGER = ["follow", "click_avatar"]
 ID_COLUMNS = ["userid", "feedid"]
 NUMERIC_COLUMNS = ["date_", "play"] + EXPLICIT_FEEDBACK + EXPLICIT_VLOGGER
 ACTION_COLUMNS = ID_COLUMNS + NUMERIC_COLUMNS
+RAW_COLUMNS = {
+    "user_action.csv": [
+        ("userid", "integer user id"),
+        ("feedid", "integer video id (a feedid of feed_info.csv)"),
+        ("date_", "day number of the action (1, 2, ...)"),
+        ("play", "milliseconds played"),
+        ("read_comment", "0/1: read the comments (explicit feedback)"),
+        ("comment", "0/1: commented (explicit feedback)"),
+        ("like", "0/1: liked (explicit feedback)"),
+        ("forward", "0/1: forwarded (explicit feedback)"),
+        ("favorite", "0/1: favourited (explicit feedback)"),
+        ("follow", "0/1: followed the video's author (user-vlogger event)"),
+        ("click_avatar", "0/1: opened the author's homepage (user-vlogger event)"),
+    ],
+    "feed_info.csv": [
+        ("feedid", "integer video id"),
+        ("authorid", "the video's author (vlogger), any id"),
+        ("videoplayseconds", "video length in seconds"),
+    ],
+}
 
 
 def read_feeds(path):
@@ -96,10 +117,12 @@ def read_actions(path, feeds, min_loop, min_watch_seconds):
 
 
 def main(argv=None):
-    parser = base_parser(__doc__.splitlines()[0], "folder with user_action.csv and feed_info.csv", "wechat")
-    parser.add_argument("--min-loop", type=float, default=1.5, help="watch loops above this are positive")
-    parser.add_argument("--min-watch-seconds", type=float, default=60.0, help="watch seconds above this are positive")
-    args = parser.parse_args(argv)
+    parser = base_parser(
+        __doc__.splitlines()[0], "folder with user_action.csv and feed_info.csv", "wechat", raw_columns=RAW_COLUMNS
+    )
+    parser.add_argument("--min_loop", type=float, default=1.5, help="watch loops above this are positive")
+    parser.add_argument("--min_watch_seconds", type=float, default=60.0, help="watch seconds above this are positive")
+    args = parse_args(parser, argv)
     feeds = read_feeds(raw_file(args.raw, "feed_info.csv"))
     positives, links = read_actions(raw_file(args.raw, "user_action.csv"), feeds, args.min_loop, args.min_watch_seconds)
     return filter_and_finish(args, positives, links)

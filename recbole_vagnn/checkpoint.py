@@ -13,7 +13,7 @@ and every load here uses ``weights_only=True``:
   ``other_parameter`` and ``optimizer``, so RecBole's resume logic reads it unchanged.
 
 A file that needs ``weights_only=False`` (a checkpoint written by RecBole itself, or anything
-else) is refused unless the caller passes ``trust=True`` (``--trust-checkpoint`` on the command
+else) is refused unless the caller passes ``trust=True`` (``--trust_checkpoint`` on the command
 line).
 """
 
@@ -94,7 +94,7 @@ def load_checkpoint(path, map_location="cpu", trust=False):
             raise CheckpointError(
                 f"{path}: not a recbole-vagnn checkpoint: it stores Python objects, and loading them would run "
                 "code from the file. If you trust its source (e.g. a checkpoint written by RecBole itself), "
-                "pass --trust-checkpoint (trust=True)"
+                "pass --trust_checkpoint (trust=True)"
             ) from error
         checkpoint = torch.load(path, map_location=map_location, weights_only=False)
     except (RuntimeError, EOFError, OSError, ValueError, KeyError) as error:

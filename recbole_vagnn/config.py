@@ -8,7 +8,6 @@ datasets, i.e. folders holding a ``NAME.uvl`` file, then ``properties/model/MODE
 all of them, exactly as in RecBole.
 """
 
-import importlib.resources
 import os
 from pathlib import Path
 
@@ -18,30 +17,8 @@ from recbole.config import Config as RecBoleConfig
 from recbole_vagnn.config_checks import check_config
 from recbole_vagnn.data.dataset import USER_VLOGGER_SUFFIX
 from recbole_vagnn.errors import ConfigError
+from recbole_vagnn.paths import DEFAULT_DATASET, PROPERTIES_DIR, dataset_dir
 from recbole_vagnn.utils import get_model
-
-
-def _properties_dir():
-    """The defaults: ``recbole_vagnn/properties`` in an installed wheel, ``properties/`` in a checkout."""
-    packaged = Path(str(importlib.resources.files("recbole_vagnn"))) / "properties"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "properties"
-
-
-PROPERTIES_DIR = _properties_dir()
-EMBEDDED_DATA_DIR = Path(__file__).resolve().parent / "dataset_example"
-DEFAULT_DATASET = "vagnn-demo"
-
-
-def dataset_dir(data_path, dataset):
-    """Folder RecBole reads ``dataset`` from.
-
-    With no ``data_path`` given, RecBole's default ``dataset/`` is used, and a dataset missing
-    there is taken from the datasets shipped inside this package (the embedded demo data).
-    """
-    folder = Path(data_path or "dataset/") / dataset
-    if data_path is None and not folder.is_dir() and (EMBEDDED_DATA_DIR / dataset).is_dir():
-        folder = EMBEDDED_DATA_DIR / dataset
-    return folder
 
 
 def is_tripartite(folder, dataset):
@@ -60,6 +37,14 @@ class Config(RecBoleConfig):
     def __init__(self, model=None, dataset=None, config_file_list=None, config_dict=None):
         super().__init__(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
         check_config(self)
+        self._show_device_used()
+
+    def _show_device_used(self):
+        """``use_gpu`` and ``gpu_id`` as RecBole resolved them: a CPU run shows ``use_gpu = False``, no GPU id."""
+        on_gpu = self.final_config_dict["device"].type == "cuda"
+        self.final_config_dict["use_gpu"] = on_gpu
+        if not on_gpu:
+            self.final_config_dict["gpu_id"] = None
 
     def _load_config_files(self, file_list):
         """RecBole's, but an empty file is fine and anything but a mapping is a :class:`ConfigError`.
@@ -95,7 +80,7 @@ class Config(RecBoleConfig):
             raise ConfigError(
                 f"dataset '{dataset}' not found: no folder {folder.resolve()}. Convert raw data with "
                 f"'recbole-vagnn convert wechat RAW {folder.parent} --name {dataset}' (or takatak / authors), or "
-                f"generate one with 'recbole-vagnn synthetic {folder} --name {dataset}', and pass --data_path "
+                f"generate one with 'recbole-vagnn synthetic {folder.parent} --name {dataset}', and pass --data_path "
                 "if it lies elsewhere"
             )
         if "data_path" not in self.external_config_dict:

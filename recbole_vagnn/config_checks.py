@@ -17,9 +17,10 @@ from pathlib import Path
 
 import yaml
 
-from recbole_vagnn.data.dataset import UVL_RULES
+from recbole_vagnn.data.user_vlogger import UVL_RULES
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.model.metapath import DIRECTIONS
+from recbole_vagnn.paths import PROPERTIES_DIR
 
 BOOLEAN_KEYS = (
     "use_cl",
@@ -37,6 +38,7 @@ BOOLEAN_KEYS = (
     "valid_metric_bigger",
     "use_gpu",
     "fast_loader",
+    "verbose",
 )
 INTEGER_AT_LEAST = {
     "epochs": 1,
@@ -166,8 +168,6 @@ def known_keys(model_class):
         training_arguments,
     )
 
-    from recbole_vagnn.config import PROPERTIES_DIR
-
     keys = set(RUNTIME_KEYS) | set(PAPER_NAMES if model_class.__name__ == "VAGNN" else ())
     keys |= set(general_arguments + training_arguments + evaluation_arguments + dataset_arguments)
     recbole_root, our_root = _source_roots()
@@ -203,8 +203,47 @@ def warn_unknown_keys(external_config_dict, model_class):
         )
 
 
+def _header_fields(path, separator, encoding):
+    """Field names of an atomic file's typed header, or None if the header is malformed (the dataset says how)."""
+    with open(path, "rb") as handle:
+        first = handle.readline().removeprefix(b"\xef\xbb\xbf").decode(encoding, errors="replace").rstrip("\r\n")
+    fields = first.split(separator)
+    if not first.strip() or any(":" not in field or "," in field for field in fields):
+        return None
+    return [field.partition(":")[0] for field in fields]
+
+
+def check_interaction_file(config):
+    """Raise :class:`ConfigError` if ``NAME.inter`` (or a ``benchmark_filename`` part) or a column it needs is missing.
+
+    Reads the header line only. The columns: ``USER_ID_FIELD``, ``ITEM_ID_FIELD`` and, when the
+    split orders by time, ``TIME_FIELD``. A malformed header is left to the dataset, which names
+    the fault; a tripartite dataset checks its ``.item`` and ``.uvl`` files itself.
+    """
+    folder = Path(config["data_path"])  # RecBole's data_path ends in the dataset's folder
+    keys = ["USER_ID_FIELD", "ITEM_ID_FIELD"] + (
+        ["TIME_FIELD"] if (config["eval_args"] or {}).get("order") == "TO" else []
+    )
+    parts = config["benchmark_filename"]
+    for stem in [f"{config['dataset']}.{part}" for part in parts] if parts else [config["dataset"]]:
+        path = folder / f"{stem}.inter"
+        if not path.is_file():
+            raise ConfigError(
+                f"{path}: file not found; dataset '{config['dataset']}' needs its interactions there (RecBole "
+                "atomic files: NAME.inter, and for tripartite data NAME.item and NAME.uvl); convert or copy them there"
+            )
+        fields = _header_fields(path, config["field_separator"] or "\t", config["encoding"] or "utf-8")
+        for key in keys:
+            if fields is not None and config[key] and config[key] not in fields:
+                raise ConfigError(
+                    f"{path}: no column '{config[key]}' ({key}), which the dataset and its protocol need; the header "
+                    f"has {', '.join(fields)}. Add the column, or set {key} to the column that holds it"
+                )
+
+
 def check_config(config):
-    """Check a built :class:`recbole_vagnn.config.Config`: paper names, values, then unknown keys."""
+    """Check a built :class:`recbole_vagnn.config.Config`: paper names, values, unknown keys, then the files."""
     resolve_paper_names(config)
     check_values(config.final_config_dict)
     warn_unknown_keys(config.external_config_dict, config.model_class)
+    check_interaction_file(config)

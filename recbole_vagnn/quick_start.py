@@ -7,36 +7,73 @@ embedded synthetic dataset ``vagnn-demo`` is used.
 """
 
 import sys
+import textwrap
 from logging import getLogger
 
-from recbole.data import data_preparation
-from recbole.utils import get_environment, init_logger, init_seed, set_color
+from recbole_vagnn.cli import add_config_files_flag, argument_parser, config_file_list
+from recbole_vagnn.paths import DEFAULT_DATASET
 
-from recbole_vagnn.commands import argument_parser
-from recbole_vagnn.config import DEFAULT_DATASET, Config
-from recbole_vagnn.data import create_dataset
-from recbole_vagnn.data.device_loader import device_loaders
-from recbole_vagnn.protocol import apply_training_schedule
-from recbole_vagnn.utils import get_model, get_trainer
+
+def key_hyper_parameters(model):
+    """The keys a run's header shows for ``model``: its tuned keys (``properties/tuning/MODEL.yaml``) and the training ones."""
+    import yaml
+
+    from recbole_vagnn.paths import tuning_space_file
+
+    path = tuning_space_file(model)
+    tuned = list(yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else []
+    return tuned + ["embedding_size", "learning_rate", "train_batch_size", "stopping_step", "epochs", "seed"]
+
+
+def run_header(config, dataset):
+    """The short header a run logs instead of RecBole's config dump (shown with ``--verbose``/``verbose: True``)."""
+    import torch
+
+    from recbole_vagnn.config_checks import PAPER_NAMES
+
+    paper_name = {key: name for name, key in PAPER_NAMES.items()} if config["model"] == "VAGNN" else {}
+    values = ", ".join(
+        f"{paper_name[key] + ' ' if key in paper_name else ''}{key}={config[key]}"
+        for key in dict.fromkeys(key_hyper_parameters(config["model"]))
+        if config[key] is not None
+    )
+    device = config["device"]
+    threads = f"{torch.get_num_threads()} CPU threads" if device.type == "cpu" else torch.cuda.get_device_name(device)
+    return (
+        f"{config['model']} on {config['dataset']} ({dataset.user_num - 1:,} users, {dataset.item_num - 1:,} items, "
+        f"{dataset.inter_num:,} interactions) | {values} | device {device}, {threads} "
+        "(--verbose for the full config)"
+    )
 
 
 def load_data_and_model(model=None, dataset=None, config_file_list=None, config_dict=None):
     """Config, dataset, split data loaders and a freshly initialised model, as RecBole builds them."""
+    from recbole.data import data_preparation
+    from recbole.utils import init_logger, init_seed
+
+    from recbole_vagnn.config import Config
+    from recbole_vagnn.data import create_dataset
+    from recbole_vagnn.data.device_loader import device_loaders
+    from recbole_vagnn.protocol import apply_training_schedule
+    from recbole_vagnn.utils import get_model
+
     config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
     init_seed(config["seed"], config["reproducibility"])
     init_logger(config)
     logger = getLogger()
-    logger.info(sys.argv)
-    logger.info(config)
+    if config["verbose"]:
+        logger.info(sys.argv)
+        logger.info(config)
     dataset = create_dataset(config)
-    logger.info(dataset)
+    if config["verbose"]:
+        logger.info(dataset)
     train_data, valid_data, test_data = data_preparation(config, dataset)
     apply_training_schedule(config, train_data)
     model_class = get_model(config["model"])
     train_data, valid_data, test_data = device_loaders(config, model_class, train_data, valid_data, test_data)
     init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
     model = model_class(config, train_data._dataset).to(config["device"])
-    logger.info(model)
+    logger.info(model if config["verbose"] else run_header(config, dataset))
     return config, model, dataset, train_data, valid_data, test_data
 
 
@@ -54,6 +91,10 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
     ``test_users`` (their ids, in the same order) and ``link_lift`` (tripartite data:
     :func:`recbole_vagnn.data.signal.link_lift` of the split, else None).
     """
+    from recbole.utils import get_environment, set_color
+
+    from recbole_vagnn.utils import get_trainer
+
     config, model, dataset, train_data, valid_data, test_data = load_data_and_model(
         model, dataset, config_file_list, config_dict
     )
@@ -63,7 +104,8 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
         train_data, valid_data, saved=saved, show_progress=config["show_progress"]
     )
     test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
-    logger.info("The running environment of this training is as follows:\n" + get_environment(config).draw())
+    if config["verbose"]:
+        logger.info("The running environment of this training is as follows:\n" + get_environment(config).draw())
     logger.info(set_color("best valid ", "yellow") + f": {best_valid_result}")
     logger.info(set_color("test result", "yellow") + f": {test_result}")
     return {
@@ -90,22 +132,29 @@ def main(argv=None):
     """Command line: parse this command's flags, leave RecBole's ``--key=value`` flags to its Config."""
     parser = argument_parser(
         "Train and evaluate a model; any RecBole --key=value flag is passed on to its config.",
-        epilog="Any RecBole or recbole-vagnn config key works as --key=value, e.g. --learning_rate=0.002 "
-        "--train_batch_size=512 --lambda1=0.5. The keys and their defaults are in the package's properties/ "
-        "folder: overall.yaml (every run, with the convergence rule), dataset/tripartite.yaml, "
-        "protocol/paper.yaml, model/MODEL.yaml, and the presets in presets/.",
+        epilog=textwrap.fill(
+            "Any RecBole or recbole-vagnn config key works as --key=value, e.g. --learning_rate=0.002 "
+            "--train_batch_size=512 --lambda1=0.5. The keys and their defaults are in the package's properties/ "
+            "folder: overall.yaml (every run, with the convergence rule), dataset/tripartite.yaml, "
+            "protocol/paper.yaml, model/MODEL.yaml, and the presets in presets/."
+        ),
     )
     parser.add_argument("--model", "-m", default="VAGNN", help="model name: VAGNN, SimGCL, GTN or any RecBole model")
     parser.add_argument("--dataset", "-d", default=DEFAULT_DATASET, help="dataset name (folder under --data_path)")
-    parser.add_argument("--config_files", default=None, help="space-separated YAML config files")
+    add_config_files_flag(parser)
     parser.add_argument(
         "--epochs", default=None, help="RecBole's cap on training epochs (None: properties/overall.yaml's 500)"
     )
     parser.add_argument(
         "--data_path", default=None, help="folder holding the dataset folder (None: dataset/, then the embedded data)"
     )
+    parser.add_argument(
+        "--verbose", action="store_true", help="log RecBole's full config, dataset and model dump instead of a header"
+    )
     args, _ = parser.parse_known_args(argv)
-    config_files = args.config_files.strip().split(" ") if args.config_files else None
+    config_files = config_file_list(args.config_files)
     # given here too, so that '--epochs 5' (RecBole reads only '--epochs=5') is not ignored
     named = {key: getattr(args, key) for key in ("epochs", "data_path") if getattr(args, key) is not None}
+    if args.verbose:
+        named["verbose"] = True
     run_recbole(model=args.model, dataset=args.dataset, config_file_list=config_files, config_dict=named or None)

@@ -23,9 +23,9 @@ import re
 import shutil
 from pathlib import Path
 
-from recbole_vagnn.commands import argument_parser
-from recbole_vagnn.config import EMBEDDED_DATA_DIR, PROPERTIES_DIR
+from recbole_vagnn.cli import argument_parser
 from recbole_vagnn.errors import InputError
+from recbole_vagnn.paths import EMBEDDED_DATA_DIR, PROPERTIES_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # this package's module -> (RecBole's module, this package's source file)
@@ -157,6 +157,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from recbole_vagnn.commands import run_main
+    from recbole_vagnn.cli import run_main
 
     run_main(main)

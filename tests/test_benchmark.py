@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 import recbole_vagnn.quick_start as quick_start
-from recbole_vagnn.config import EMBEDDED_DATA_DIR
 from recbole_vagnn.experiments import benchmark
 from recbole_vagnn.experiments.sweep import sweep
+from recbole_vagnn.paths import EMBEDDED_DATA_DIR
 
 
 def test_benchmark_writes_table_csv_and_chart_with_the_measured_numbers(tmp_path):
@@ -17,9 +17,9 @@ def test_benchmark_writes_table_csv_and_chart_with_the_measured_numbers(tmp_path
     benchmark.main(["--models", "VAGNN,SimGCL", "--epochs", "1", "--out", str(out)])
     stored = {p.stem: json.loads(p.read_text()) for p in (out / "runs" / "vagnn-demo").glob("*.json")}
     assert set(stored) == {"VAGNN-seed2020", "SimGCL-seed2020"}
-    with open(out / "vagnn-demo.csv") as handle:
+    with open(out / "vagnn-demo-VAGNN+SimGCL.csv") as handle:  # named by the model set
         rows = {row["model"]: row for row in csv.DictReader(handle)}
-    table = (out / "vagnn-demo.md").read_text()
+    table = (out / "vagnn-demo-VAGNN+SimGCL.md").read_text()
     for label in ("VAGNN", "SimGCL"):
         run = stored[f"{label}-seed2020"]
         assert run["epochs"] == 1 and run["seconds_per_epoch"] > 0
@@ -27,7 +27,8 @@ def test_benchmark_writes_table_csv_and_chart_with_the_measured_numbers(tmp_path
             assert float(rows[label][metric]) == pytest.approx(value, rel=1e-5)
             assert f"{value:.4f}" in table
     assert "Improv. (%)" in table and "**" in table and "<u>" in table
-    assert (out / "vagnn-demo.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "vagnn-demo-VAGNN+SimGCL.png").read_bytes()[:4] == b"\x89PNG"
+    assert not (out / "vagnn-demo.md").exists()  # the paper's full table is never overwritten by fewer models
 
 
 def test_interrupted_benchmark_resumes_without_rerunning_finished_runs(tmp_path, monkeypatch):
@@ -55,7 +56,7 @@ def test_interrupted_benchmark_resumes_without_rerunning_finished_runs(tmp_path,
     benchmark.main(arguments)
     assert calls == ["LightGCN"]
     assert (out / "runs" / "vagnn-demo" / "VAGNN-seed2020.json").read_text() == finished
-    assert (out / "vagnn-demo.csv").read_text().count("\n") == 3
+    assert (out / "vagnn-demo-VAGNN+LightGCN.csv").read_text().count("\n") == 3
 
 
 def test_ablation_labels_map_to_the_switches():
@@ -138,7 +139,7 @@ def test_tune_gives_every_model_the_same_budget_and_chooses_on_validation(tmp_pa
         run_dir = out / "runs" / "vagnn-demo"
         trials = {p.stem: json.loads(p.read_text()) for p in (run_dir / "tune").glob("*.json")}
         assert sorted(trials) == ["LightGCN-trial0", "LightGCN-trial1", "VAGNN-trial0", "VAGNN-trial1"]
-        with open(out / "vagnn-demo-tuned.csv") as handle:
+        with open(out / "vagnn-demo-LightGCN+VAGNN-tuned.csv") as handle:
             rows = {row["model"]: row for row in csv.DictReader(handle)}
         for label in ("LightGCN", "VAGNN"):
             runs = [trials[f"{label}-trial{k}"] for k in (0, 1)]
@@ -149,10 +150,10 @@ def test_tune_gives_every_model_the_same_budget_and_chooses_on_validation(tmp_pa
             expected = (best["test"]["recall@10"] + second_seed["test"]["recall@10"]) / 2
             assert float(rows[label]["recall@10"]) == pytest.approx(expected, rel=1e-5)
         assert float(rows["VAGNN"]["recall@10 p"]) <= 1 and rows["VAGNN"]["recall@10 versus"] == "LightGCN"
-        table = (out / "vagnn-demo-tuned.md").read_text()
+        table = (out / "vagnn-demo-LightGCN+VAGNN-tuned.md").read_text()
         assert "tuned with 2 trial(s) per model" in table and "Chosen settings: LightGCN" in table
         assert "link lift" in table and "p (Wilcoxon, users)" in table
-        assert (out / "vagnn-demo-tuned-curves.png").read_bytes()[:4] == b"\x89PNG"
+        assert (out / "vagnn-demo-LightGCN+VAGNN-tuned-curves.png").read_bytes()[:4] == b"\x89PNG"
         # parallel trials of one model may start in the same second: each run checkpoints in its own folder
         folders = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
         assert folders == sorted(

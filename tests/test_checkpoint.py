@@ -57,7 +57,7 @@ def test_a_checkpoint_with_python_objects_is_refused_unless_trusted(tiny_root, t
     config, model, _, _ = trained(tiny_root, tmp_path)
     path = tmp_path / "recbole.pth"
     torch.save({"config": config, "state_dict": model.state_dict()}, path)  # what RecBole 1.2.1 writes
-    with pytest.raises(CheckpointError, match="stores Python objects.*pass --trust-checkpoint"):
+    with pytest.raises(CheckpointError, match="stores Python objects.*pass --trust_checkpoint"):
         load_checkpoint(path)
     assert load_checkpoint(path, trust=True)["config"]["model"] == "VAGNN"
 

@@ -6,19 +6,24 @@ import sys
 import pandas as pd
 import pytest
 
-from dataset_converters import authors, takatak, wechat
-from dataset_converters.common import ConversionError, Thresholds, apply_paper_filters, paper_user_vlogger_pairs
 from recbole_vagnn.data import create_dataset
+from recbole_vagnn.dataset_converters import authors, takatak, wechat
+from recbole_vagnn.dataset_converters.common import (
+    ConversionError,
+    Thresholds,
+    apply_paper_filters,
+    paper_user_vlogger_pairs,
+)
 from tests.conftest import make_config
 
 LOOSE = [
-    "--min-user-interactions",
+    "--min_user_interactions",
     "1",
-    "--min-video-interactions",
+    "--min_video_interactions",
     "1",
-    "--min-vlogger-videos",
+    "--min_vlogger_videos",
     "1",
-    "--min-user-vlogger-interactions",
+    "--min_user_vlogger_interactions",
     "1",
 ]
 ACTION_COLUMNS = [
@@ -149,7 +154,7 @@ def test_wechat_events_share_the_interactions_clock_and_unknown_lengths_give_no_
 def test_wechat_thresholds_are_flags(tmp_path):
     feeds = [(10, "a1", 10, 0)]
     write_wechat(tmp_path / "raw", [action(1, 10, play=12_000), action(1, 10, play=12_000, follow=1)], feeds)
-    wechat.main([str(tmp_path / "raw"), str(tmp_path / "out"), "--min-loop", "1.1", *LOOSE])
+    wechat.main([str(tmp_path / "raw"), str(tmp_path / "out"), "--min_loop", "1.1", *LOOSE])
     assert len(read_out(tmp_path / "out", "wechat")["inter"]) == 1
     with pytest.raises(ConversionError, match="no user-video interaction survives"):
         wechat.main([str(tmp_path / "raw"), str(tmp_path / "out2"), *LOOSE])
@@ -323,7 +328,13 @@ def test_a_folder_holding_other_files_is_not_replaced(tmp_path):
 
 def test_wechat_command_line_reports_errors_without_traceback(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "dataset_converters.wechat", str(tmp_path / "none"), str(tmp_path / "out")],
+        [
+            sys.executable,
+            "-m",
+            "recbole_vagnn.dataset_converters.wechat",
+            str(tmp_path / "none"),
+            str(tmp_path / "out"),
+        ],
         capture_output=True,
         text=True,
     )

@@ -8,8 +8,8 @@ import pytest
 import scipy.sparse as sp
 from recbole.data import data_preparation
 
-from recbole_vagnn.config import EMBEDDED_DATA_DIR
 from recbole_vagnn.data import TripartiteDataError, TripartiteDataset, create_dataset
+from recbole_vagnn.paths import EMBEDDED_DATA_DIR
 from tests.conftest import TINY_INTER, TINY_ITEM, TINY_UVL, make_config, write_raw
 
 

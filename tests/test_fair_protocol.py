@@ -136,7 +136,7 @@ def test_link_lift_by_hand():
 
 
 def test_converter_link_lift_equals_the_datasets(tmp_path):
-    from recbole_vagnn.config import EMBEDDED_DATA_DIR
+    from recbole_vagnn.paths import EMBEDDED_DATA_DIR
     from recbole_vagnn.quick_start import load_data_and_model
 
     def read(suffix):

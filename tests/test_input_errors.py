@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recbole_vagnn.commands import run_main
+from recbole_vagnn.cli import run_main
 from recbole_vagnn.errors import ConfigError, InputError
 from recbole_vagnn.experiments import benchmark
 from tests.conftest import make_config
@@ -112,8 +112,8 @@ MODEL_KEYS = {
 
 @pytest.mark.parametrize("model", sorted(MODEL_KEYS))
 def test_a_key_is_known_only_if_the_chosen_run_reads_it(tiny_root, caplog, model):
-    from recbole_vagnn.config import PROPERTIES_DIR
     from recbole_vagnn.config_checks import known_keys
+    from recbole_vagnn.paths import PROPERTIES_DIR
     from recbole_vagnn.utils import get_model
 
     own = yaml.safe_load((PROPERTIES_DIR / "model" / f"{model}.yaml").read_text())
@@ -172,7 +172,7 @@ def test_a_bad_config_file_is_one_line(tiny_root, tmp_path, text, message):
         from recbole_vagnn.config import Config
 
         Config(model="VAGNN", dataset="tiny", config_file_list=[str(path)], config_dict={"data_path": str(tiny_root)})
-    from recbole_vagnn.commands import describe
+    from recbole_vagnn.cli import describe
 
     assert message in describe(error.value)
 
@@ -237,7 +237,7 @@ def test_sweep_refuses_bad_arguments_before_starting_ray(tmp_path, capsys, argv,
     "argv, message",
     [
         (["--users", "0"], "users must be positive"),
-        (["--vlogger-share", "1.5"], "vlogger_share and topic_fidelity must lie in [0, 1]"),
+        (["--vlogger_share", "1.5"], "vlogger_share and topic_fidelity must lie in [0, 1]"),
     ],
 )
 def test_synthetic_refuses_bad_sizes_and_writes_nothing(tmp_path, capsys, argv, message):
@@ -256,10 +256,10 @@ def test_synthetic_refuses_bad_sizes_and_writes_nothing(tmp_path, capsys, argv, 
         "recbole_vagnn.experiments.sweep",
         "recbole_vagnn.experiments.speed",
         "recbole_vagnn.experiments.synthetic",
-        "dataset_converters.wechat",
-        "dataset_converters.takatak",
-        "dataset_converters.authors",
-        "dataset_converters.table",
+        "recbole_vagnn.dataset_converters.wechat",
+        "recbole_vagnn.dataset_converters.takatak",
+        "recbole_vagnn.dataset_converters.authors",
+        "recbole_vagnn.dataset_converters.table",
     ],
 )
 def test_every_flag_has_a_description_and_its_default_in_help(module, monkeypatch, capsys):

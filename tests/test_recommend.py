@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 import torch
 
-from recbole_vagnn.config import EMBEDDED_DATA_DIR
 from recbole_vagnn.errors import CheckpointError, InputError
+from recbole_vagnn.paths import EMBEDDED_DATA_DIR
 from recbole_vagnn.quick_start import run_recbole
-from recbole_vagnn.recommend import Recommender, recommend
+from recbole_vagnn.recommend import recommend
+from recbole_vagnn.recommender import Recommender
 
 REPO = Path(__file__).resolve().parent.parent
 USERS = ["0", "5", "17", "399"]
@@ -134,10 +135,10 @@ def recommend_cli(*args, cwd):
 def test_command_line_batch_mode_streams_every_user_to_a_file(trained, tmp_path):
     root, files = trained
     out = tmp_path / "all.csv"
-    model = ("--model-file", files["VAGNN"])
+    model = ("--model_file", files["VAGNN"])
     done = recommend_cli(
         *model,
-        "--all-users",
+        "--all_users",
         "--topk",
         3,
         "--vloggers",
@@ -147,7 +148,7 @@ def test_command_line_batch_mode_streams_every_user_to_a_file(trained, tmp_path)
         "csv",
         "--output",
         out,
-        "--batch-size",
+        "--batch_size",
         64,
         cwd=tmp_path,
     )

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dataset_converters import table
-from dataset_converters.common import ConversionError
-from recbole_vagnn.config import PROPERTIES_DIR
 from recbole_vagnn.data import create_dataset
+from recbole_vagnn.dataset_converters import table
+from recbole_vagnn.dataset_converters.common import ConversionError
+from recbole_vagnn.paths import PROPERTIES_DIR
 from tests.conftest import make_config
 
 ITEMS = [("b1", "Ann"), ("b2", "Ann"), ("b3", "Bo"), ("b4", "Bo")]
@@ -86,7 +86,7 @@ def test_iso_dates_become_seconds_repeats_keep_the_earliest_and_file_order_break
 )
 def test_time_formats(tmp_path, values, time_format, expected):
     rows = [("u1", "b1", values[0]), ("u1", "b3", values[1])]
-    _, frames = convert(tmp_path, rows, extra=["--time-format", time_format])
+    _, frames = convert(tmp_path, rows, extra=["--time_format", time_format])
     assert sorted(t for *_, t in pairs(frames)) == pytest.approx(sorted(expected))
 
 
@@ -101,32 +101,32 @@ def test_time_formats(tmp_path, values, time_format, expected):
 def test_an_unparsable_time_names_file_line_and_column(tmp_path, values, time_format, message):
     rows = [("u1", "b1", values[0]), ("u1", "b3", values[1])]
     with pytest.raises(ConversionError, match=message):
-        convert(tmp_path, rows, extra=["--time-format", time_format])
+        convert(tmp_path, rows, extra=["--time_format", time_format])
     assert not (tmp_path / "out").exists()
 
 
 def test_rating_threshold_keeps_positives_and_a_bad_rating_names_its_line(tmp_path):
     rows = [("u1", "b1", 1, 5), ("u1", "b2", 2, 3), ("u1", "b3", 3, 4)]
     header = ["user_id", "item_id", "timestamp", "stars"]
-    _, frames = convert(tmp_path, rows, inter_header=header, extra=["--rating-col", "stars", "--min-rating", "4"])
+    _, frames = convert(tmp_path, rows, inter_header=header, extra=["--rating_col", "stars", "--min_rating", "4"])
     assert [item for _, item, _ in pairs(frames)] == ["b1", "b3"]
     with pytest.raises(ConversionError, match=r"inter.csv: column 'stars' has a non-numeric value 'five' at line 3"):
         convert(
             tmp_path,
             [rows[0], ("u1", "b2", 2, "five")],
             inter_header=header,
-            extra=["--rating-col", "stars", "--min-rating", "4"],
+            extra=["--rating_col", "stars", "--min_rating", "4"],
         )
-    with pytest.raises(ConversionError, match=r"no row has 'stars' >= 9.0 \(--min-rating\)"):
-        convert(tmp_path, rows, inter_header=header, extra=["--rating-col", "stars", "--min-rating", "9"])
-    with pytest.raises(ConversionError, match="--rating-col and --min-rating go together"):
-        convert(tmp_path, rows, inter_header=header, extra=["--rating-col", "stars"])
+    with pytest.raises(ConversionError, match=r"no row has 'stars' >= 9.0 \(--min_rating\)"):
+        convert(tmp_path, rows, inter_header=header, extra=["--rating_col", "stars", "--min_rating", "9"])
+    with pytest.raises(ConversionError, match="--rating_col and --min_rating go together"):
+        convert(tmp_path, rows, inter_header=header, extra=["--rating_col", "stars"])
 
 
 def test_several_creators_credit_the_first_and_are_counted(tmp_path, caplog):
     items = [("b1", '"Joel Coen, Ethan Coen"'), ("b2", "Ann"), ("b3", '"Bo, Ann"'), ("b4", "Bo")]
     with caplog.at_level(logging.WARNING):
-        _, frames = convert(tmp_path, item_rows=items, extra=["--creator-sep", ", "])
+        _, frames = convert(tmp_path, item_rows=items, extra=["--creator_sep", ", "])
     item = dict(zip(frames["item"]["item_id:token"], frames["item"]["vlogger_id:token"]))
     assert item == {"b1": "Joel Coen", "b2": "Ann", "b3": "Bo", "b4": "Bo"}
     assert "2 item(s) list several creators; each is credited to the first one listed" in caplog.text
@@ -163,12 +163,12 @@ def test_k_core_filters_run_to_a_fixed_point_and_an_empty_result_names_the_filte
         ("u2", "b3", 6),
         ("u2", "b4", 7),
     ]
-    _, frames = convert(tmp_path, rows, extra=["--min-user-interactions", "2", "--min-item-interactions", "2"])
+    _, frames = convert(tmp_path, rows, extra=["--min_user_interactions", "2", "--min_item_interactions", "2"])
     assert sorted((u, i) for u, i, _ in pairs(frames)) == [("u1", "b1"), ("u1", "b2"), ("u3", "b1"), ("u3", "b2")]
     with pytest.raises(
-        ConversionError, match=r"k-core filters \(--min-user-interactions 9, --min-item-interactions 1\) removed every"
+        ConversionError, match=r"k-core filters \(--min_user_interactions 9, --min_item_interactions 1\) removed every"
     ):
-        convert(tmp_path, rows, extra=["--min-user-interactions", "9"])
+        convert(tmp_path, rows, extra=["--min_user_interactions", "9"])
 
 
 def test_events_with_and_without_times_and_named_columns(tmp_path):
@@ -183,11 +183,11 @@ def test_events_with_and_without_times_and_named_columns(tmp_path):
     extra = [
         "--events",
         str(events),
-        "--event-user-col",
+        "--event_user_col",
         "fan",
-        "--event-creator-col",
+        "--event_creator_col",
         "artist",
-        "--event-time-col",
+        "--event_time_col",
         "when",
     ]
     _, frames = convert(tmp_path, extra=extra)
@@ -272,23 +272,23 @@ def test_the_readme_books_example_converts_and_a_small_data_preset_exists(tmp_pa
             str(books / "books.csv"),
             "--events",
             str(books / "follows.csv"),
-            "--user-col",
+            "--user_col",
             "reader",
-            "--item-col",
+            "--item_col",
             "book",
-            "--creator-col",
+            "--creator_col",
             "authors",
-            "--creator-sep",
+            "--creator_sep",
             ", ",
-            "--time-col",
+            "--time_col",
             "date",
-            "--rating-col",
+            "--rating_col",
             "rating",
-            "--min-rating",
+            "--min_rating",
             "4",
-            "--event-creator-col",
+            "--event_creator_col",
             "author",
-            "--event-time-col",
+            "--event_time_col",
             "followed_at",
         ]
     )

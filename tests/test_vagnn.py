@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.model import VAGNN
-from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
+from recbole_vagnn.model.ablations import ABLATIONS
 from tests.conftest import TINY_INTER, TINY_ITEM, TINY_UVL, make_config, write_raw
 
 D = 4

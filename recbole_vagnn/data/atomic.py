@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from recbole_vagnn.errors import InputError
+from recbole_vagnn.paths import check_dataset_name
 
 INTER_COLUMNS = {"user_id": "token", "item_id": "token", "timestamp": "float"}
 ITEM_COLUMNS = {"item_id": "token", "vlogger_id": "token"}
@@ -53,6 +54,7 @@ def write_tripartite(out_dir, name, inter, item, uvl):
     under a hidden name, which the next run into the same ``out_dir`` removes or puts back. Run one
     conversion per output folder at a time.
     """
+    check_dataset_name(name)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _clean_up_after_killed_runs(out_dir)

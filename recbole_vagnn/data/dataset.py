@@ -49,7 +49,7 @@ from recbole_vagnn.data.user_vlogger import core_filter, user_vlogger_links
 from recbole_vagnn.errors import InputError
 
 USER_VLOGGER_SUFFIX = "uvl"
-UVL_RULES = ("leak_free", "paper")
+
 BOM = b"\xef\xbb\xbf"
 
 

@@ -10,6 +10,9 @@ link); the converters call it on everything for the paper's Table 1 statistics.
 import numpy as np
 import scipy.sparse as sp
 
+UVL_RULES = ("leak_free", "paper")
+"""How the dataset builds Y: from the training split only, or as the paper's Sec. 5.1 reads (leaky)."""
+
 
 def core_filter(links, min_links):
     """Drop rows and columns of ``links`` (binary csr) with fewer than ``min_links`` entries, repeatedly.

@@ -3,7 +3,7 @@
     python -m recbole_vagnn.experiments.benchmark --dataset NAME [--models VAGNN,LightGCN,...] [--seeds 3]
                                       [--ablations] [--out DIR] [--config_files a.yaml ...]
                                       [--data_path PATH] [--epochs N]
-                                      [--tune [--trials 8] [--ray-address ADDR] [--cpus-per-trial 1]]
+                                      [--tune [--trials 8] [--ray_address ADDR] [--cpus_per_trial 1]]
 
 Every model trains with early stopping on valid Recall@10 under the same split, evaluator and
 convergence rule (:mod:`recbole_vagnn.protocol`: enough optimizer steps per epoch, patience in
@@ -12,12 +12,12 @@ steps); a run that reached the epoch cap first is marked in the table.
 ``--tune`` first searches each model's own hyper-parameters with one budget: ``--trials`` settings
 per model, drawn without repeats (seeded) from the grid in ``properties/tuning/MODEL.yaml``, each
 trained with the first seed; the setting with the best validation Recall@10 is then trained with
-every seed and tested. Trials and runs go to Ray Tune (local, or a cluster with ``--ray-address``)
+every seed and tested. Trials and runs go to Ray Tune (local, or a cluster with ``--ray_address``)
 and are stored like any run (``runs/NAME/tune/LABEL-trialK.json``), so a killed tuning resumes.
 
 VA-GNN (or the ``--reference`` model) is compared with the best other model of every metric by a
 paired Wilcoxon signed-rank test over test users (:mod:`recbole_vagnn.experiments.significance`);
-a significant improvement (p < 0.05) is marked with ``*``, and the CSV carries the p-values. The
+a significant improvement (p < 0.05) is marked with ``†``, and the CSV carries the p-values. The
 table's header gives the dataset's link lift (:mod:`recbole_vagnn.data.signal`). For each model and seed the finished run is stored as
 ``OUT/runs/NAME/LABEL-seedS.json`` (written atomically) with its identity: the model, the SHA-256
 of the dataset's files, every effective config value and the versions of this package, RecBole
@@ -28,8 +28,10 @@ NDCG at 10/20/50, mean and sample standard deviation over seeds, best in bold, r
 underlined, the improvement of the reference model over the best other model and its
 significance, seconds per epoch and the epoch of the best validation score), ``NAME.png`` (bar
 chart) and ``NAME-curves.png`` (validation Recall@10 against optimizer steps, first seed, the
-chosen checkpoint marked). ``--ablations`` runs VA-GNN and its Table 3 variants A-E instead and
-writes ``NAME-ablations.*``; ``--tune`` writes ``NAME-tuned.*``.
+chosen checkpoint marked). A ``--models`` list other than the paper's eight writes
+``NAME-A+B+....*`` instead (e.g. ``vagnn-10x-LightGCN+VAGNN.md``), so no run with fewer models
+overwrites the full table. ``--ablations`` runs VA-GNN and its Table 3 variants A-E instead and
+writes ``NAME-ablations.*``; ``--tune`` adds ``-tuned`` to the name.
 
 Model labels: any RecBole or recbole-vagnn model name, plus ``SGL-ED``, ``SGL-ND``, ``SGL-RW``,
 ``VAGNN-A`` ... ``VAGNN-E`` (the ablations), ``VAGNN-watched`` (``vlogger_view_graph: watched``, the
@@ -42,13 +44,11 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from recbole_vagnn.checkpoint import data_digest
-from recbole_vagnn.commands import argument_parser, run_main
+from recbole_vagnn.cli import argument_parser, run_main
 from recbole_vagnn.data.atomic import follow_umask
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
-from recbole_vagnn.model.general_recommender.vagnn import ABLATIONS
-from recbole_vagnn.utils import get_model
+from recbole_vagnn.model.ablations import ABLATIONS
 
 METRICS = [f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)]
 PAPER_MODELS = ["NGCF", "LightGCN", "GTN", "SGL-ED", "SGL-ND", "SGL-RW", "SimGCL", "VAGNN"]
@@ -77,6 +77,8 @@ def resolve(label):
 
 def check_labels(labels):
     """Raise :class:`ConfigError` naming the first label that is no model and no variant, before any training."""
+    from recbole_vagnn.utils import get_model
+
     for label in labels:
         try:
             get_model(resolve(label)[0])
@@ -119,6 +121,7 @@ def run_identity(label, seed, dataset, base_config, config_files):
     import torch
 
     from recbole_vagnn import __version__
+    from recbole_vagnn.checkpoint import data_digest
     from recbole_vagnn.config import Config
 
     model, overrides = resolve(label)
@@ -281,9 +284,9 @@ def tuning_space(model):
     """``properties/tuning/MODEL.yaml``: config key -> list of values."""
     import yaml
 
-    from recbole_vagnn.config import PROPERTIES_DIR
+    from recbole_vagnn.paths import tuning_space_file
 
-    path = PROPERTIES_DIR / "tuning" / f"{model}.yaml"
+    path = tuning_space_file(model)
     if not path.is_file():
         raise ConfigError(f"--tune: no search space for {model}; write {path} with 'key: [value, ...]' lines")
     space = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -575,7 +578,11 @@ def benchmark(
             + "; ".join(f"{names.get(label, label)} {_settings(params)}" for label, params in chosen.items())
             + ".",
         ]
-    title = f"{dataset}: test performance ({protocol})"
+    epochs = sorted(run["epochs"] for label_runs in runs.values() for run in label_runs)
+    trained = f"{epochs[0]}" if epochs[0] == epochs[-1] else f"{epochs[0]}-{epochs[-1]}"
+    title = f"{dataset}: test performance, {len(seeds)} seed(s), {trained} epochs per run" + (
+        f", tuned ({trials} trials per model)" if trials else ""
+    )
     (out_dir / f"{stem}.md").write_text(
         markdown_table(rows, names, reference, f"{dataset}: test performance", tests, header)
     )
@@ -585,6 +592,11 @@ def benchmark(
     print(format_link_lift(lift))
     print(f"wrote {out_dir / stem}.md, .csv, .png, -curves.png")
     return rows
+
+
+def output_stem(dataset, labels):
+    """``NAME`` for the paper's model set, else ``NAME-A+B+...``: a run with other models never overwrites it."""
+    return dataset if labels == PAPER_MODELS else f"{dataset}-{'+'.join(labels)}"
 
 
 def _settings(params):
@@ -605,8 +617,8 @@ def main(argv=None):
         "--tune", action="store_true", help="tune every model on its grid (properties/tuning/MODEL.yaml) first"
     )
     parser.add_argument("--trials", type=int, default=8, help="with --tune: settings tried per model (one budget)")
-    parser.add_argument("--ray-address", default=None, help="with --tune: a running Ray cluster (None: a local one)")
-    parser.add_argument("--cpus-per-trial", type=int, default=1, help="with --tune: CPU cores Ray gives each run")
+    parser.add_argument("--ray_address", default=None, help="with --tune: a running Ray cluster (None: a local one)")
+    parser.add_argument("--cpus_per_trial", type=int, default=1, help="with --tune: CPU cores Ray gives each run")
     args, base_config = parse_experiment_arguments(parser, argv)
     if args.seeds < 1:
         raise ConfigError(f"--seeds must be at least 1, got {args.seeds}")
@@ -616,13 +628,10 @@ def main(argv=None):
     if args.ablations:
         labels, names, stem = ["VAGNN"] + [f"VAGNN-{k}" for k in ABLATIONS], ABLATION_NAMES, f"{args.dataset}-ablations"
     else:
-        labels, names, stem = (
-            [m.strip() for m in args.models.split(",") if m.strip()],
-            {"VAGNN": "VA-GNN"},
-            args.dataset,
-        )
+        labels, names = [m.strip() for m in args.models.split(",") if m.strip()], {"VAGNN": "VA-GNN"}
         if not labels:
             raise ConfigError(f"--models names no model; give comma-separated labels, e.g. {','.join(PAPER_MODELS)}")
+        stem = output_stem(args.dataset, labels)
     check_labels(labels)
     trials, ray_options = None, None
     if args.tune:

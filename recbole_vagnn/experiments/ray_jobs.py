@@ -1,4 +1,4 @@
-"""Runs as Ray Tune trials: locally, or on a cluster with ``--ray-address`` (benchmark --tune, sweep).
+"""Runs as Ray Tune trials: locally, or on a cluster with ``--ray_address`` (benchmark --tune, sweep).
 
 On a cluster, start Ray there (``ray start --head`` on one node, ``ray start --address=HEAD:6379``
 on the others, each with this package and the dataset at the same path) and pass the head's
@@ -13,14 +13,18 @@ import sys
 
 def init_ray(address=None):
     """Connect to the Ray cluster at ``address``, or start a local Ray without dashboard."""
+    import logging
+
     import ray
 
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # no per-trial CSV/TensorBoard files
+    # Ray 2.6's own import of pkg_resources warns in every worker; not actionable for a user
+    os.environ.setdefault("PYTHONWARNINGS", "ignore:pkg_resources is deprecated:UserWarning")
     if not ray.is_initialized():
         if address:
-            ray.init(address=address)
+            ray.init(address=address, logging_level=logging.WARNING)
         else:
-            ray.init(include_dashboard=False, log_to_driver=False)
+            ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
 
 
 def run_on_ray(function, todo, options, on_result):

@@ -4,15 +4,17 @@ Prints, for the embedded ``vagnn-demo`` data and a generated set 10x larger: mod
 seconds (VA-GNN's includes the meta-path walk and both normalised graphs), median seconds per
 training epoch for VAGNN and LightGCN trained in this same process, and the process's peak
 resident memory so far after each (``ru_maxrss``; Python, torch and RecBole alone take about
-0.5 GB). With ``--wechat-scale`` also a generated set of WeChat's size
+0.5 GB). With ``--wechat_scale`` also a generated set of WeChat's size
 (20k users, ~1.5M interactions): seconds per training step (batch of 4096) over a few steps and the
 epoch time they imply. Then the meta-path walk alone on 20k users / ~1.5M interactions.
 Per model it also prints the seconds of one full-ranking evaluation of the validation split and
 the share of an epoch spent outside model compute: the seconds the training data loader needs to
 produce the epoch's batches alone (negative sampling, building batches), over the epoch's
 seconds. The loaders are this package's device loaders (``fast_loader: True``, the default) or,
-with ``--recbole-loaders``, RecBole's own. ``--profile`` adds, per model and stage, the
+with ``--recbole_loaders``, RecBole's own. ``--profile`` adds, per model and stage, the
 operators with the most self CPU time over one epoch (``torch.profiler``, CUDA time too on a GPU).
+``--help_latency`` instead times ``recbole-vagnn COMMAND --help`` for every command (median of
+three fresh processes): each command loads RecBole, torch and Ray only when it runs, so help is fast.
 Figures depend on the machine; nothing here asserts a target.
 """
 
@@ -24,19 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
-from recbole.data import data_preparation
-from recbole.utils import init_seed
-
-from recbole_vagnn.commands import argument_parser, run_main
-from recbole_vagnn.config import DEFAULT_DATASET, Config
-from recbole_vagnn.data import create_dataset
-from recbole_vagnn.data.atomic import write_tripartite
-from recbole_vagnn.data.device_loader import device_loaders
+from recbole_vagnn.cli import argument_parser, run_main
 from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.experiments.synthetic import as_matrices, generate
-from recbole_vagnn.model.metapath import augment_views
-from recbole_vagnn.utils import get_model, get_trainer
+from recbole_vagnn.paths import DEFAULT_DATASET
 
 
 def peak_memory_mb():
@@ -49,6 +41,14 @@ def time_models(dataset, data_path, models, epochs, steps=None, profile=False, f
     With ``steps``, each model trains on that many batches (after one warm-up batch) instead of
     ``epochs`` full epochs, and the epoch time is extrapolated from the seconds per step.
     """
+    from recbole.data import data_preparation
+    from recbole.utils import init_seed
+
+    from recbole_vagnn.config import Config
+    from recbole_vagnn.data import create_dataset
+    from recbole_vagnn.data.device_loader import device_loaders
+    from recbole_vagnn.utils import get_model, get_trainer
+
     overrides = {"show_progress": False, "state": "WARNING", "fast_loader": fast_loader}
     if data_path:
         overrides["data_path"] = data_path
@@ -93,6 +93,7 @@ def loader_seconds(train_data, steps=None):
 
 def profile_epoch(trainer, train_data, steps=None, rows=10):
     """The ``rows`` operators with the most self CPU time over one epoch (or ``steps`` batches)."""
+    import torch
     from torch.profiler import ProfilerActivity, profile
 
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
@@ -103,6 +104,9 @@ def profile_epoch(trainer, train_data, steps=None, rows=10):
 
 
 def walk_benchmark(users, vloggers, interactions_per_user):
+    from recbole_vagnn.experiments.synthetic import as_matrices, generate
+    from recbole_vagnn.model.metapath import augment_views
+
     inter, item, uvl = generate(users=users, vloggers=vloggers, interactions_per_user=interactions_per_user)
     X, Y, Z = as_matrices(inter, item, uvl, users)
     start = time.perf_counter()
@@ -112,21 +116,54 @@ def walk_benchmark(users, vloggers, interactions_per_user):
     return len(inter), seconds, int(added)
 
 
+def help_latency(repeats=3):
+    """{command: median seconds of ``recbole-vagnn COMMAND --help`` in a fresh interpreter}."""
+    import subprocess
+
+    from recbole_vagnn.commands import COMMANDS, CONVERTERS
+
+    commands = [[name] for name in COMMANDS] + [["convert"]] + [["convert", name] for name in CONVERTERS]
+    seconds = {}
+    for command in commands:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "recbole_vagnn.commands", *command, "--help"], check=True, capture_output=True
+            )
+            times.append(time.perf_counter() - start)
+        seconds[" ".join(command)] = statistics.median(times)
+    return seconds
+
+
 def main(argv=None):
     parser = argument_parser(__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5, help="training epochs per model (first is warm-up)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    parser.add_argument("--wechat-scale", action="store_true", help="also time steps on 20k users / ~1.5M interactions")
+    parser.add_argument("--wechat_scale", action="store_true", help="also time steps on 20k users / ~1.5M interactions")
     parser.add_argument("--steps", type=int, default=5, help="timed steps per model at WeChat scale")
     parser.add_argument("--profile", action="store_true", help="print each model's top operators over one epoch")
     parser.add_argument(
-        "--recbole-loaders", action="store_true", help="time RecBole's own data loaders (fast_loader: False)"
+        "--recbole_loaders", action="store_true", help="time RecBole's own data loaders (fast_loader: False)"
+    )
+    parser.add_argument(
+        "--help_latency", action="store_true", help="only time 'recbole-vagnn COMMAND --help' for every command"
     )
     args = parser.parse_args(argv)
+    if args.help_latency:
+        print(f"{'recbole-vagnn COMMAND --help':32} {'seconds (median of 3)':>22}")
+        for command, seconds in help_latency().items():
+            print(f"{command:32} {seconds:22.2f}")
+        return
     if args.epochs < 2:
         raise ConfigError(
             f"--epochs must be at least 2: the first epoch is a warm-up and is not timed, got {args.epochs}"
         )
+    import torch
+
+    from recbole_vagnn.data.atomic import write_tripartite
+    from recbole_vagnn.experiments.synthetic import generate
+
     sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     torch.set_num_threads(args.threads)
     models = ["LightGCN", "VAGNN"]

@@ -1,17 +1,17 @@
 """Hyper-parameter sensitivity of VA-GNN (the paper's Figures 2-4) on Ray Tune.
 
     python -m recbole_vagnn.experiments.sweep --dataset NAME [--params lambda1,lambda2,tau] [--grid 0.1,1]
-                                  [--ray-address ADDR] [--cpus-per-trial 1] [--out DIR]
+                                  [--ray_address ADDR] [--cpus_per_trial 1] [--out DIR]
 
 Each grid point is one Ray Tune trial that trains VA-GNN with early stopping (our quick-start, the
 same as ``run_recbole.py``) and reports validation and test Recall/NDCG. This follows RecBole's own
 Ray Tune route (``run_hyper.py --tool Ray``) with an objective that knows this package's models.
 
 - Locally (default) Ray starts on this machine and runs as many trials at once as it has CPUs
-  for (``--cpus-per-trial`` each).
+  for (``--cpus_per_trial`` each).
 - On a cluster, start Ray there (``ray start --head`` on one node, ``ray start --address=HEAD:6379``
   on the others, each with this package and the dataset installed at the same path) and pass
-  ``--ray-address HEAD:6379`` (or ``auto`` on a cluster node). Trials then spread over the nodes.
+  ``--ray_address HEAD:6379`` (or ``auto`` on a cluster node). Trials then spread over the nodes.
 
 For every parameter the output folder gets ``sweep-PARAM.csv`` and ``sweep-PARAM.png`` (test
 Recall@10 and NDCG@10 against the value, log scale, as in the paper's figures).
@@ -21,7 +21,7 @@ import csv
 import os
 from pathlib import Path
 
-from recbole_vagnn.commands import argument_parser, run_main
+from recbole_vagnn.cli import argument_parser, run_main
 from recbole_vagnn.config_checks import PAPER_NAMES, check_values
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
@@ -77,7 +77,7 @@ def sweep(param, grid, dataset, out_dir, ray_address=None, cpus_per_trial=1, bas
 
     from recbole_vagnn.experiments.ray_jobs import init_ray
 
-    out_dir = Path(out_dir).resolve()
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     init_ray(ray_address)
     config = {
@@ -96,7 +96,7 @@ def sweep(param, grid, dataset, out_dir, ray_address=None, cpus_per_trial=1, bas
         param_space=config,
         run_config=air.RunConfig(
             name=f"sweep-{dataset}-{param}",
-            storage_path=str(out_dir / "ray"),
+            storage_path=str((out_dir / "ray").resolve()),  # Ray needs an absolute path
             verbose=0,
             callbacks=[progress_callback(param, len(grid))],
         ),
@@ -127,6 +127,9 @@ def write_outputs(param, points, dataset, out_dir):
     for key, label in (("test_recall@10", "Recall@10"), ("test_ndcg@10", "NDCG@10")):
         ax.plot(values, [metrics[key] for _, metrics in points], marker="o", label=label)
     ax.set_xscale("log")
+    ax.set_xticks(values)
+    ax.set_xticklabels([f"{value:g}" for value in values], rotation=45 if len(values) > 6 else 0)
+    ax.minorticks_off()
     ax.set_xlabel(f"{param} ({PARAMS[param]})")
     ax.set_ylabel("test score")
     ax.set_title(f"{dataset}: sensitivity to {param}")
@@ -157,8 +160,8 @@ def main(argv=None):
     parser.add_argument(
         "--grid", default=None, help="comma-separated values replacing the paper's grid (None: the paper's)"
     )
-    parser.add_argument("--ray-address", default=None, help="address of a running Ray cluster (None: a local one)")
-    parser.add_argument("--cpus-per-trial", type=int, default=1, help="CPU cores Ray gives each trial")
+    parser.add_argument("--ray_address", default=None, help="address of a running Ray cluster (None: a local one)")
+    parser.add_argument("--cpus_per_trial", type=int, default=1, help="CPU cores Ray gives each trial")
     args, base_config = parse_experiment_arguments(parser, argv)
     params = [p.strip() for p in args.params.split(",") if p.strip()]
     unknown = [p for p in params if p not in PARAMS]

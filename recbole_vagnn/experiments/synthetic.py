@@ -1,7 +1,7 @@
 """Synthetic micro-video data with planted vlogger structure.
 
-``python -m recbole_vagnn.experiments.synthetic OUT_DIR [--name NAME] [--users N] ...`` writes a tripartite
-dataset in RecBole atomic files. The embedded ``vagnn-demo`` dataset was made with the defaults.
+``recbole-vagnn synthetic OUT_DIR [--name NAME] [--users N] ...`` writes a tripartite dataset in
+RecBole atomic files into ``OUT_DIR/NAME/`` (``OUT_DIR`` is the data folder, as for ``convert``). The embedded ``vagnn-demo`` dataset was made with the defaults.
 
 What is planted (all draws from one seeded numpy generator):
 
@@ -28,13 +28,17 @@ interactions follow topics alone, a video's topic is independent of its vlogger'
 independent of every held-out interaction (link lift near 1, measured in the README).
 """
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recbole_vagnn.commands import argument_parser, run_main
+from recbole_vagnn.cli import argument_parser, run_main
 from recbole_vagnn.data.atomic import write_tripartite
 from recbole_vagnn.errors import ConfigError
+from recbole_vagnn.paths import check_dataset_name
 
 
 def _sample_within_groups(group, weights, group_of_draw, rng):
@@ -155,25 +159,37 @@ def as_matrices(inter, item, uvl, users):
 
 def main(argv=None):
     parser = argument_parser("Write a synthetic tripartite micro-video dataset (see the module docstring).")
-    parser.add_argument("out_dir", help="folder to write NAME.inter / NAME.item / NAME.uvl into")
+    parser.add_argument(
+        "out_dir",
+        help="data folder: writes OUT_DIR/NAME/NAME.{inter,item,uvl} (use as --data_path), as convert does; "
+        "an OUT_DIR that ends in NAME is taken as the dataset folder (the old meaning, with a note)",
+    )
     parser.add_argument("--name", default="vagnn-demo", help="dataset name (file stem)")
     for flag, default, text in [
         ("users", 400, "number of users"),
         ("vloggers", 60, "number of vloggers"),
         ("topics", 8, "number of topics"),
-        ("videos-per-vlogger", 8, "about the median number of videos per vlogger"),
-        ("interactions-per-user", 18, "mean number of interactions per user"),
+        ("videos_per_vlogger", 8, "about the median number of videos per vlogger"),
+        ("interactions_per_user", 18, "mean number of interactions per user"),
         ("follows", 3, "mean number of vloggers a user follows"),
         ("seed", 2024, "seed of the generator"),
     ]:
         parser.add_argument(f"--{flag}", type=int, default=default, help=text)
     parser.add_argument(
-        "--vlogger-share", type=float, default=0.5, help="share of interactions driven by a followed vlogger"
+        "--vlogger_share", type=float, default=0.5, help="share of interactions driven by a followed vlogger"
     )
     parser.add_argument(
-        "--topic-fidelity", type=float, default=0.85, help="probability that a video has its vlogger's topic"
+        "--topic_fidelity", type=float, default=0.85, help="probability that a video has its vlogger's topic"
     )
     args = parser.parse_args(argv)
+    folder = Path(args.out_dir) / check_dataset_name(args.name, "--name")
+    if Path(args.out_dir).name == args.name:
+        folder = Path(args.out_dir)
+        print(
+            f"note: OUT_DIR is now the data folder, as for convert; {args.out_dir} ends in the dataset name, so it is "
+            f"taken as the dataset folder, as before. Write: recbole-vagnn synthetic {folder.parent} --name {args.name}",
+            file=sys.stderr,
+        )
     inter, item, uvl = generate(
         users=args.users,
         vloggers=args.vloggers,
@@ -185,7 +201,7 @@ def main(argv=None):
         topic_fidelity=args.topic_fidelity,
         seed=args.seed,
     )
-    out = write_tripartite(args.out_dir, args.name, inter, item, uvl)
+    out = write_tripartite(folder, args.name, inter, item, uvl)
     print(
         f"wrote {out}: {inter['user_id'].nunique()} users, {len(item)} videos, "
         f"{item['vlogger_id'].nunique()} vloggers, {len(inter)} user-video interactions and {len(uvl)} follows"

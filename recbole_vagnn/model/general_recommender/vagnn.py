@@ -77,15 +77,6 @@ from recbole_vagnn.model.layers import SparseCopyMixin, bipartite_norm_adj, prop
 from recbole_vagnn.model.loss import info_nce
 from recbole_vagnn.model.metapath import augment_views
 
-ABLATIONS = {
-    "A": {"use_cl": False},
-    "B": {"use_vlogger_loss": False},
-    "C": {"use_video_view": False},
-    "D": {"use_vlogger_view": False},
-    "E": {"use_vlogger_score": False},
-}
-"""The paper's Table 3 variants as config overrides."""
-
 
 class VAGNN(SparseCopyMixin, GeneralRecommender):
     r"""VA-GNN: video-view and vlogger-view propagation on the user/video/vlogger tripartite graph,

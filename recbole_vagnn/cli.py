@@ -1,0 +1,137 @@
+"""Plumbing of every command line of the package: the argument parser, the flag convention, errors.
+
+Every command (``recbole-vagnn COMMAND``, ``run_recbole.py``, ``python -m ...``) builds its parser
+with :func:`argument_parser` and runs its ``main`` through :func:`run_main`. This module imports
+neither RecBole nor torch, so that ``--help`` answers at once.
+
+Flag convention: flags are spelled ``--snake_case``, as RecBole's own (``--config_files``,
+``--data_path``, every ``--config_key=value``). The older ``--kebab-case`` spelling of a flag
+(``--model-file``, ``--batch-size``, ...) still works and prints a deprecation note. A flag taking
+files (``--config_files``) takes one or more values, each of which may hold several
+space-separated files, so RecBole's ``--config_files="a.yaml b.yaml"`` works too.
+
+Errors: an :class:`~recbole_vagnn.errors.InputError`, any ``OSError`` (a missing or unreadable
+file, a folder that cannot be written, a full disk), bad YAML or a file that is not UTF-8 ends in
+one line ``error: ...`` on stderr and exit code 1. ``--debug`` on the command line, or the
+environment variable ``RECBOLE_VAGNN_DEBUG=1``, shows the full traceback instead. Anything else
+is a bug and keeps its traceback.
+
+Warning policy, the same in every command: RecBole 1.2.1's own deprecation notices (pandas
+chained assignment, ``torch.sparse.FloatTensor``, ``torch.cuda.amp``) and Ray's import of
+``pkg_resources`` are not actionable for a user of these commands and are hidden; every other
+warning is shown.
+"""
+
+import argparse
+import errno
+import os
+import sys
+import warnings
+
+import yaml
+
+from recbole_vagnn.errors import InputError
+
+DEBUG_FLAG = "--debug"
+DEBUG_VARIABLE = "RECBOLE_VAGNN_DEBUG"
+OS_ERROR_HINTS = {
+    errno.ENOSPC: "no space left on the device: free space or write elsewhere, then run again",
+    errno.EDQUOT: "disk quota exceeded: free space or write elsewhere, then run again",
+    errno.EACCES: "permission denied: choose a file or folder you can read and write",
+    errno.EPERM: "operation not permitted: choose a file or folder you can read and write",
+    errno.EROFS: "read-only file system: write the output elsewhere",
+}
+
+
+def _one_line(text):
+    return " ".join(str(text).split())
+
+
+def describe(error):
+    """The one-line message for an input or environment error, or None if ``error`` is a bug."""
+    if isinstance(error, InputError):
+        return _one_line(error)
+    if isinstance(error, OSError):
+        what = OS_ERROR_HINTS.get(error.errno) or error.strerror or str(error)
+        where = error.filename if error.filename is not None else "writing or reading a file"
+        return _one_line(f"{where}: {what}")
+    if isinstance(error, yaml.YAMLError):
+        return _one_line(f"bad YAML: {error}")
+    if isinstance(error, UnicodeDecodeError):
+        return _one_line(f"a file is not UTF-8 text: {error}")
+    return None
+
+
+def hide_unactionable_warnings():
+    """Hide the deprecation notices of RecBole's and Ray's own code (module docstring)."""
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"recbole\.")
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+
+
+def run_main(main, argv=None):
+    """Call ``main(argv)``; report input and environment errors as one line and exit 1 (module docstring)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in argv or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+    argv = [arg for arg in argv if arg != DEBUG_FLAG]
+    sys.argv = sys.argv[:1] + argv
+    hide_unactionable_warnings()
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    except Exception as error:  # classified by describe(); bugs are re-raised
+        message = describe(error)
+        if debug or message is None:
+            raise
+        print(f"error: {message} (run with {DEBUG_FLAG} for the traceback)", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """``argparse`` with the package's flag convention (module docstring): ``--kebab-case`` maps to ``--snake_case``."""
+
+    def _canonical(self, arg):
+        if not arg.startswith("--") or "-" not in arg[2:].partition("=")[0]:
+            return arg
+        flag, equals, value = arg.partition("=")
+        snake = "--" + flag[2:].replace("-", "_")
+        if flag in self._option_string_actions or snake not in self._option_string_actions:
+            return arg
+        print(f"note: {flag} is deprecated, use {snake}", file=sys.stderr)
+        return snake + equals + value
+
+    def parse_known_args(self, args=None, namespace=None):
+        args = sys.argv[1:] if args is None else args
+        return super().parse_known_args([self._canonical(arg) for arg in args], namespace)
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Each flag's help ends with its default; the description and epilog keep their line breaks."""
+
+
+def argument_parser(description, epilog=None):
+    """The parser every command uses (:class:`HelpFormatter`); ``--debug`` is listed."""
+    parser = ArgumentParser(description=description, epilog=epilog, formatter_class=HelpFormatter)
+    parser.add_argument(
+        DEBUG_FLAG, action="store_true", help=f"show the full traceback of an error (or set {DEBUG_VARIABLE}=1)"
+    )
+    return parser
+
+
+def add_config_files_flag(parser, help="YAML config files"):
+    parser.add_argument(
+        "--config_files",
+        nargs="+",
+        default=None,
+        help=f"{help}: one or more, or one quoted space-separated list as in RecBole",
+    )
+
+
+def config_file_list(values):
+    """The files of ``--config_files`` (:func:`add_config_files_flag`), or None."""
+    files = [file for value in values or () for file in value.split()]
+    return files or None
