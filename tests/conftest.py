@@ -4,6 +4,7 @@ import warnings
 
 import pytest
 
+from recbole_vagnn.cli import run_main
 from recbole_vagnn.config import Config
 
 INTER_HEADER = "user_id:token\titem_id:token\ttimestamp:float"
@@ -71,3 +72,13 @@ def _isolated_cwd(tmp_path, monkeypatch):
 @pytest.fixture
 def tiny_root(tmp_path):
     return write_raw(tmp_path / "data", "tiny")
+
+
+def fails(main, argv, capsys):
+    """Run ``main`` through the front door; return its one stderr line after checking exit 1."""
+    with pytest.raises(SystemExit) as exit_:
+        run_main(main, argv)
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
+    return err

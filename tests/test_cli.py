@@ -9,21 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from recbole_vagnn.cli import argument_parser, config_file_list, describe, run_main
+from recbole_vagnn.cli import argument_parser, config_file_list, describe
 from recbole_vagnn.errors import ConfigError
-from tests.conftest import make_config, write_raw
+from tests.conftest import fails, make_config, write_raw
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "recbole", "ray", "matplotlib")
-
-
-def fails(main, argv, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        run_main(main, argv)
-    assert exit_.value.code == 1
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
-    return err
 
 
 def test_every_help_answers_without_loading_recbole_torch_or_ray():

@@ -11,19 +11,9 @@ import yaml
 from recbole_vagnn.cli import run_main
 from recbole_vagnn.errors import ConfigError, InputError
 from recbole_vagnn.experiments import benchmark
-from tests.conftest import make_config
+from tests.conftest import fails, make_config
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def fails(main, argv, capsys):
-    """Run ``main`` through the front door; return its one stderr line after checking exit 1."""
-    with pytest.raises(SystemExit) as exit_:
-        run_main(main, argv)
-    assert exit_.value.code == 1
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
-    return err
 
 
 def test_input_errors_are_one_line_and_debug_shows_the_traceback(capsys, monkeypatch):
