@@ -14,11 +14,14 @@ from pathlib import Path
 import yaml
 from recbole.config import Config as RecBoleConfig
 
+from recbole_vagnn import compat
 from recbole_vagnn.config_checks import check_config
 from recbole_vagnn.data.dataset import USER_VLOGGER_SUFFIX
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.paths import DEFAULT_DATASET, PROPERTIES_DIR, dataset_dir
 from recbole_vagnn.utils import get_model
+
+compat.apply()  # before RecBole's Config runs, the first RecBole code of every run
 
 
 def is_tripartite(folder, dataset):

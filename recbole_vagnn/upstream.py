@@ -13,12 +13,18 @@ RecBole's (:data:`MODULES`), and ``OUT/UPSTREAM.md`` naming the lines to add to 
   ``recbole/utils/errors.py``;
 - ``recbole/properties/model/VAGNN.yaml``: the model's defaults and the dataset's keys;
 - ``tests/model/test_vagnn.py`` with ``tests/test_data/vagnn-demo/``: one epoch through RecBole's
-  own ``run_recbole``.
+  own ``run_recbole``;
+- ``recbole-1.2.1-compat.patch``, a separate patch of RecBole's own files with the fixes of
+  :mod:`recbole_vagnn.compat` (NumPy 2, SciPy >= 1.13, pandas 3) and ``recbole.quick_start``
+  importable without Ray (:data:`RECBOLE_FIXES`), made from the installed RecBole 1.2.1, so that
+  it can be merged on its own and the compatibility module deleted.
 
-This package's test suite copies the result into a copy of the installed RecBole and runs that
-test, so the contribution is a copy, not a rewrite.
+This package's test suite copies the result into a copy of the installed RecBole, applies the
+patch with ``git apply`` and runs that test (on every tested stack, so the patch is what makes
+RecBole run on NumPy 2 and pandas 3 there), so the contribution is a copy, not a rewrite.
 """
 
+import difflib
 import re
 import shutil
 from pathlib import Path
@@ -48,6 +54,41 @@ INIT_LINES = {
         "from recbole.data.dataset.tripartite_dataset import TripartiteDataset, VAGNNDataset"
     ),
 }
+DOK_UPDATE = "A._update(data_dict)"
+RECBOLE_FIXES = {  # RecBole 1.2.1's file -> [(its text, the fix)]; recbole_vagnn/compat.py says why
+    "recbole/config/configurator.py": [
+        ("np.float = np.float_", "np.float = np.float64"),
+        ("np.complex = np.complex_", "np.complex = np.complex128"),
+        ("np.unicode = np.unicode_", "np.unicode = np.str_"),
+    ],
+    "recbole/data/dataset/dataset.py": [
+        ('df[field].fillna(value="", inplace=True)', 'df[field] = df[field].fillna(value="")'),
+        ("feat[field].fillna(value=0, inplace=True)", "feat[field] = feat[field].fillna(value=0)"),
+        (
+            "feat[field].fillna(value=feat[field].mean(), inplace=True)",
+            "feat[field] = feat[field].fillna(value=feat[field].mean())",
+        ),
+    ],
+    "recbole/quick_start/quick_start.py": [
+        ("from ray import tune\n\n", ""),
+        ("    tune.report(**test_result)", "    from ray import tune\n\n    tune.report(**test_result)"),
+    ],
+    **{
+        f"recbole/model/{model}.py": [
+            (DOK_UPDATE, 'A._dict.update(data_dict) if hasattr(A, "_dict") else A._update(data_dict)  # SciPy 1.13')
+        ]
+        for model in (
+            "general_recommender/lightgcn",
+            "general_recommender/ngcf",
+            "general_recommender/ncl",
+            "general_recommender/gcmc",
+            "general_recommender/spectralcf",
+            "knowledge_aware_recommender/kgin",
+            "knowledge_aware_recommender/mcclk",
+        )
+    },
+}
+PATCH_NAME = "recbole-1.2.1-compat.patch"
 DATASET_ALIAS = '''
 
 class VAGNNDataset(TripartiteDataset):
@@ -113,6 +154,23 @@ def model_yaml():
     return (PROPERTIES_DIR / "model" / "VAGNN.yaml").read_text(encoding="utf-8").rstrip() + "\n\n" + schema + "\n"
 
 
+def recbole_patch(recbole_dir):
+    """:data:`RECBOLE_FIXES` as a unified diff (``a/recbole/...``) of the RecBole sources in ``recbole_dir``."""
+    root = Path(recbole_dir).parent
+    diff = []
+    for relative, fixes in RECBOLE_FIXES.items():
+        original = (root / relative).read_text(encoding="utf-8")
+        fixed = original
+        for old, new in fixes:
+            if old not in fixed:
+                raise InputError(f"{root / relative}: no '{old.strip()}'; the patch is made from RecBole 1.2.1's files")
+            fixed = fixed.replace(old, new)
+        diff += difflib.unified_diff(
+            original.splitlines(keepends=True), fixed.splitlines(keepends=True), f"a/{relative}", f"b/{relative}"
+        )
+    return "".join(diff)
+
+
 def write_upstream(out_dir):
     """Write the contribution into ``out_dir`` (module docstring); return the files written."""
     out_dir = Path(out_dir)
@@ -136,6 +194,9 @@ def write_upstream(out_dir):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(data_file, target)
         written.append(target)
+    import recbole
+
+    write(PATCH_NAME, recbole_patch(Path(recbole.__file__).parent))
     lines = "\n".join(f"- `{file}`: `{line}`" for file, line in INIT_LINES.items())
     write(
         "UPSTREAM.md",
@@ -143,7 +204,14 @@ def write_upstream(out_dir):
         f"each of these existing files:\n\n{lines}\n\nRun `python -m pytest tests/model/test_vagnn.py`. A tripartite "
         "dataset names its columns in the config, since RecBole's `dataset/sample.yaml` loads only user, item, "
         "rating and time: `load_col: {inter: [user_id, item_id, timestamp], item: [item_id, vlogger_id]}`. "
-        "`NAME.uvl` is read by the dataset itself.\n",
+        "`NAME.uvl` is read by the dataset itself.\n\n"
+        f"`{PATCH_NAME}` is a separate change to RecBole's own files, to merge on its own: `patch -p1 < "
+        f"{PATCH_NAME}` (or `git apply`) in a RecBole checkout. It makes RecBole 1.2.1 run on NumPy 2 "
+        "(`np.float_` and friends in `Config.compatibility_settings`), SciPy >= 1.13 (`dok_matrix._update` in "
+        "LightGCN, NGCF, NCL, GCMC, SpectralCF, KGIN and MCCLK), pandas 3 (chained `fillna(inplace=True)`, a no-op "
+        "under copy-on-write, left NaN ids and unfilled floats) and imports `recbole.quick_start` without Ray "
+        "(`ray.tune` is imported where it is used). With it, `ray<=2.6.3` in `setup.py` and `requirements.txt` can "
+        "be lifted, which Python 3.12+ needs.\n",
     )
     return written
 

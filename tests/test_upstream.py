@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import recbole
 
-from recbole_vagnn.upstream import INIT_LINES, main
+from recbole_vagnn.upstream import INIT_LINES, PATCH_NAME, main
 
 
 def test_the_upstream_copy_trains_through_recboles_own_run_recbole(tmp_path, capsys):
@@ -20,6 +20,10 @@ def test_the_upstream_copy_trains_through_recboles_own_run_recbole(tmp_path, cap
     site = tmp_path / "site"
     shutil_copy(Path(recbole.__file__).parent, site / "recbole")
     shutil_copy(out / "recbole", site / "recbole")
+    # RecBole's own fixes for NumPy 2, SciPy >= 1.13 and pandas 3, as a patch a maintainer applies
+    subprocess.run(["git", "apply", "-p1", str(out / PATCH_NAME)], cwd=site, check=True, capture_output=True)
+    assert "np.float = np.float64" in (site / "recbole" / "config" / "configurator.py").read_text()
+    assert "from ray import tune\n" not in (site / "recbole" / "quick_start" / "quick_start.py").read_text()[:2000]
     for file, line in INIT_LINES.items():
         with open(site / file, "a") as handle:
             handle.write(f"\n{line}\n")

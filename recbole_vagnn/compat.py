@@ -1,0 +1,110 @@
+"""RecBole 1.2.1 on current NumPy, SciPy and Ray: the one place where this package patches RecBole.
+
+RecBole 1.2.1 (February 2025) is the latest release; its breakages on current releases are
+reported in RecBole issues #2215 (NumPy 2), #2162 (Colab), #1820 and #2078 (Ray), and fixed in the
+unreleased PR #2187. Each fix below checks whether the stack needs it and does nothing otherwise,
+so on the pinned Python 3.11 stack (NumPy 1.26, SciPy 1.12, Ray 2.6.3) this module changes
+nothing. :func:`apply` runs every fix; :mod:`recbole_vagnn.config` calls it before RecBole's
+``Config`` runs, which comes before any other RecBole code of a run. ``recbole-vagnn upstream``
+writes the same fixes as a patch for RecBole itself (``UPSTREAM.md``), after which this module
+can go.
+
+Ray needs no fix here: RecBole's ``recbole.quick_start`` imports ``ray.tune`` on import (RecBole
+#1820, #2078), and Ray 2.6.3, RecBole's pin, uses ``np.bool8``, gone in NumPy 2. This package never
+imports ``recbole.quick_start`` (plain training runs with Ray absent, tested), the pinned stack has
+NumPy 1, and Python 3.12+ gets a current Ray through ``uv-overrides.txt``; the upstream patch moves
+that import into the one function that uses it.
+
+Known and left alone: RecBole's ``Dataset._load_feat`` also fills empty cells of sequence fields
+(``token_seq``, ``float_seq``) with a chained in-place call (``dataset.py`` line 501), a no-op under
+pandas 3, so such a field with an empty cell fails there with an ``AttributeError``; this
+package's datasets have no sequence field, and the upstream patch fixes that line too.
+"""
+
+import warnings
+
+import numpy as np
+
+
+def numpy2_aliases():
+    """RecBole #2215: ``Config.compatibility_settings`` assigns ``np.float = np.float_`` (and ``np.complex_``,
+    ``np.unicode_``), which NumPy 2 removed, so every ``Config`` fails; RecBole's metrics then use
+    ``np.float``. Same aliases, to the NumPy 2 names. Returns whether it was needed."""
+    if hasattr(np, "float_"):
+        return False
+    from recbole.config import configurator
+
+    def compatibility_settings(self):
+        np.bool = np.bool_
+        np.int = np.int_
+        np.float = np.float64
+        np.complex = np.complex128
+        np.object = np.object_
+        np.str = np.str_
+        np.long = np.int_
+        np.unicode = np.str_
+
+    configurator.Config.compatibility_settings = compatibility_settings
+    return True
+
+
+def scipy_dok_update():
+    """RecBole's LightGCN, NGCF, NCL, GCMC, SpectralCF, KGIN and MCCLK fill their adjacency with
+    ``dok_matrix._update(dict)``, removed in SciPy 1.13 (``recbole/model/general_recommender/lightgcn.py``
+    line 111, ...). The same bulk dictionary update, on the dictionary SciPy now keeps in ``_dict``.
+    Returns whether it was needed."""
+    import scipy.sparse as sp
+
+    if hasattr(sp.dok_matrix, "_update"):
+        return False
+
+    def _update(self, data):
+        self._dict.update(data)
+
+    sp.dok_matrix._update = _update
+    return True
+
+
+def pandas3_fill_nan():
+    """RecBole's ``Dataset._fill_nan`` fills missing values with chained in-place calls,
+    ``feat[field].fillna(..., inplace=True)`` (``recbole/data/dataset/dataset.py`` lines 648-650).
+    Under pandas 3's copy-on-write (pandas 2 with ``mode.copy_on_write`` on) they fill a copy and
+    leave the frame as it was: the padding row 0 of ``.item`` keeps a NaN vlogger id, which
+    ``astype(int64)`` turns into INT64_MIN (the silent id seen with pandas 3.0.6), and float fields
+    are not imputed. The same filling, assigned back, then RecBole's own for the sequence fields.
+    Returns whether it was needed."""
+    import pandas as pd
+
+    major = int(pd.__version__.split(".")[0])
+    if major < 2 or (major == 2 and pd.options.mode.copy_on_write is not True):
+        return False
+    from recbole.data.dataset import dataset as recbole_dataset
+
+    recbole_fill_nan = recbole_dataset.Dataset._fill_nan
+    if getattr(recbole_fill_nan, "fixed_for_copy_on_write", False):
+        return True
+    token, float_ = recbole_dataset.FeatureType.TOKEN, recbole_dataset.FeatureType.FLOAT
+
+    def _fill_nan(self):
+        for feat_name in self.feat_name_list:
+            feat = getattr(self, feat_name)
+            for field in feat:
+                if self.field2type[field] == token:
+                    feat[field] = feat[field].fillna(value=0)
+                elif self.field2type[field] == float_:
+                    feat[field] = feat[field].fillna(value=feat[field].mean())
+        with warnings.catch_warnings():  # its own chained calls on tokens and floats now change nothing
+            warnings.simplefilter("ignore", getattr(pd.errors, "ChainedAssignmentError", Warning))
+            recbole_fill_nan(self)  # the sequence fields
+
+    _fill_nan.fixed_for_copy_on_write = True
+    recbole_dataset.Dataset._fill_nan = _fill_nan
+    return True
+
+
+def apply():
+    """Run every fix that the installed stack needs; return the names of those that were."""
+    return [fix.__name__ for fix in FIXES if fix()]
+
+
+FIXES = (numpy2_aliases, scipy_dok_update, pandas3_fill_nan)
