@@ -63,10 +63,10 @@ def test_an_epoch_yields_every_training_pair_once_in_a_seeded_order(tmp_path):
 @pytest.mark.parametrize("model_name", ["LightGCN", "VAGNN"])
 @pytest.mark.parametrize("generated", [False, True])
 def test_device_evaluation_equals_recboles_evaluator(tmp_path, model_name, generated):
-    dataset, overrides = "vagnn-demo", {}
+    dataset, overrides = "vagnn-demo", {"eval_batch_size": 4096}  # RecBole's: a few users per batch
     if generated:  # a second data set, with more users than one evaluation batch holds
         write_tripartite(tmp_path / "gen", "gen", *generate(users=700, vloggers=40, seed=3))
-        dataset, overrides = "gen", {"data_path": str(tmp_path)}
+        dataset, overrides = "gen", {"data_path": str(tmp_path), "eval_batch_size": 4096}
     config, (train, valid, test) = recbole_loaders(model_name, dataset, epochs=1, **overrides)
     model = get_model(model_name)(config, train.dataset)
     trainer = get_trainer(config["MODEL_TYPE"], model_name)(config, model)

@@ -1,4 +1,4 @@
-"""The speed report's figures on the embedded data: epoch time, loader share and the profile."""
+"""The speed report's figures on the embedded data: epoch time, memory, loader and InfoNCE shares, the profile."""
 
 from recbole_vagnn.experiments.speed import time_models
 
@@ -6,9 +6,11 @@ from recbole_vagnn.experiments.speed import time_models
 def test_time_models_reports_epoch_time_loader_share_and_a_profile(capsys):
     results = time_models("vagnn-demo", None, ["LightGCN", "VAGNN"], epochs=1, profile=True)
     for name in ("LightGCN", "VAGNN"):
-        built, per_epoch, peak, share, per_eval = results[name]
-        assert built > 0 and per_epoch > 0 and peak > 0 and per_eval > 0
-        assert 0 < share < 1  # producing the batches alone takes part of the epoch, never all of it
+        timing = results[name]
+        assert timing.built > 0 and timing.per_epoch > 0 and timing.peak_mb > 300 and timing.per_eval > 0
+        assert 0 < timing.loader_share < 1  # producing the batches alone takes part of the epoch, never all of it
+    assert results["LightGCN"].infonce_share is None  # no contrastive loss
+    assert 0 < results["VAGNN"].infonce_share < 1  # the same batches without it take less, never nothing
     out = capsys.readouterr().out
     assert out.count("top operators by self CPU time") == 2 and "Self CPU time total" in out
 

@@ -2,9 +2,10 @@
 
 Prints, for the embedded ``vagnn-demo`` data and a generated set 10x larger: model construction
 seconds (VA-GNN's includes the meta-path walk and both normalised graphs), median seconds per
-training epoch for VAGNN and LightGCN trained in this same process, and the process's peak
-resident memory so far after each (``ru_maxrss``; Python, torch and RecBole alone take about
-0.5 GB). With ``--wechat_scale`` also a generated set of WeChat's size
+training epoch for VAGNN and LightGCN trained in this same process, and each model's peak
+resident memory while it is built, trained and evaluated (the process's, sampled; Python, torch,
+RecBole and the shared dataset included: they alone take about 0.5 GB), and for VA-GNN the share of
+a training step spent in its InfoNCE (the same batches timed without it). With ``--wechat_scale`` also a generated set of WeChat's size
 (20k users, ~1.5M interactions): seconds per training step (batch of 4096) over a few steps and the
 epoch time they imply. Then the meta-path walk alone on 20k users / ~1.5M interactions.
 Per model it also prints the seconds of one full-ranking evaluation of the validation split and
@@ -19,27 +20,68 @@ Figures depend on the machine; nothing here asserts a target.
 """
 
 import itertools
-import resource
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple, Optional
 
 from recbole_vagnn.cli import argument_parser, run_main
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.paths import DEFAULT_DATASET
 
 
-def peak_memory_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+class Timing(NamedTuple):
+    """One model's figures on one dataset (:func:`time_models`)."""
+
+    built: float  # seconds to build the model (VA-GNN: walk and graphs included)
+    per_epoch: float  # median training seconds per epoch
+    peak_mb: float  # peak resident memory while built, trained and evaluated
+    loader_share: float  # share of an epoch the training loader alone takes
+    per_eval: float  # seconds of one full-ranking evaluation of the validation split
+    infonce_share: Optional[float]  # share of a training step in the contrastive loss (None: it has none)
+
+
+class PeakMemory:
+    """Peak resident memory (MB) of this process while the block runs, sampled every 5 ms (psutil).
+
+    The process's whole RSS: Python, torch, RecBole and the loaded dataset (shared by the models)
+    included, so two models' peaks compare what each needs at most on top of the same base.
+    """
+
+    def __enter__(self):
+        import threading
+
+        import psutil
+
+        process, self.peak, self._stop = psutil.Process(), 0, threading.Event()
+
+        def sample():
+            while not self._stop.is_set():
+                self.peak = max(self.peak, process.memory_info().rss)
+                self._stop.wait(0.005)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def mb(self):
+        return self.peak / 2**20
 
 
 def time_models(dataset, data_path, models, epochs, steps=None, profile=False, fast_loader=True):
-    """{model: (construction s, median epoch s, peak RSS MB, loader share, s per validation)} on one dataset.
+    """{model: :class:`Timing`} on one dataset, the models trained one after the other in this process.
 
     With ``steps``, each model trains on that many batches (after one warm-up batch) instead of
-    ``epochs`` full epochs, and the epoch time is extrapolated from the seconds per step.
+    ``epochs`` full epochs, and the epoch time is extrapolated from the seconds per step. For a
+    model with a contrastive loss (VA-GNN) the same batches are timed once more without it: the
+    InfoNCE share of a step is 1 - (step without it) / (step with it).
     """
     from recbole.data import data_preparation
     from recbole.utils import init_seed
@@ -60,28 +102,52 @@ def time_models(dataset, data_path, models, epochs, steps=None, profile=False, f
         if loaded is None:
             loaded = data_preparation(config, create_dataset(config))
         train_data, valid_data, _ = device_loaders(config, get_model(name), *loaded)
-        start = time.perf_counter()
-        model = get_model(name)(config, train_data._dataset)
-        built = time.perf_counter() - start
-        trainer = get_trainer(config["MODEL_TYPE"], name)(config, model)
-        if steps:
-            batches = list(itertools.islice(train_data, steps + 1))
-            trainer._train_epoch(batches[:1], 0)
-            trainer._train_epoch(batches[1:], 1)
-            epoch_seconds = trainer.epoch_seconds[-1] / steps * len(train_data)
-        else:
-            for epoch in range(epochs):
-                trainer._train_epoch(train_data, epoch, show_progress=False)
-            epoch_seconds = statistics.median(trainer.epoch_seconds[1:] or trainer.epoch_seconds)
-        loader_share = loader_seconds(train_data, steps) / epoch_seconds
-        start = time.perf_counter()
-        trainer.evaluate(valid_data, load_best_model=False)
-        eval_seconds = time.perf_counter() - start
-        results[name] = (built, epoch_seconds, peak_memory_mb(), loader_share, eval_seconds)
+        with PeakMemory() as memory:
+            start = time.perf_counter()
+            model = get_model(name)(config, train_data._dataset)
+            built = time.perf_counter() - start
+            trainer = get_trainer(config["MODEL_TYPE"], name)(config, model)
+            batches = list(itertools.islice(train_data, steps + 1)) if steps else list(train_data)
+            if steps:
+                trainer._train_epoch(batches[:1], 0)
+                timed = batches[1:]
+                trainer._train_epoch(timed, 1)
+                epoch_seconds = trainer.epoch_seconds[-1] / steps * len(train_data)
+            else:
+                timed = batches
+                for epoch in range(epochs):
+                    trainer._train_epoch(timed, epoch, show_progress=False)
+                epoch_seconds = statistics.median(trainer.epoch_seconds[1:] or trainer.epoch_seconds)
+            infonce_share = contrastive_share(trainer, timed)
+            loader_share = loader_seconds(train_data, steps) / epoch_seconds
+            start = time.perf_counter()
+            trainer.evaluate(valid_data, load_best_model=False)
+            eval_seconds = time.perf_counter() - start
+        results[name] = Timing(built, epoch_seconds, memory.mb, loader_share, eval_seconds, infonce_share)
         if profile:
             print(f"\n{name}: one epoch under torch.profiler, top operators by self CPU time", flush=True)
             print(profile_epoch(trainer, train_data, steps))
+        del model, trainer, batches, timed
     return results
+
+
+def contrastive_share(trainer, batches):
+    """The share of a training pass over ``batches`` spent in the model's contrastive loss, or None."""
+    model = trainer.model
+    if not getattr(model, "use_cl", False):
+        return None
+    with_cl = _pass_seconds(trainer, batches)
+    model.use_cl = False
+    try:
+        without = _pass_seconds(trainer, batches)
+    finally:
+        model.use_cl = True
+    return max(0.0, 1 - without / with_cl)
+
+
+def _pass_seconds(trainer, batches):
+    trainer._train_epoch(batches, len(trainer.epoch_seconds))
+    return trainer.epoch_seconds[-1]
 
 
 def loader_seconds(train_data, steps=None):
@@ -191,11 +257,22 @@ def main(argv=None):
             results = time_models(
                 dataset, data_path, models, args.epochs, steps, args.profile, not args.recbole_loaders
             )
-            print(f"{'model':10} {'build s':>8} {'s/epoch':>8} {'s/eval':>8} {'peak RSS MB':>12} {'loader share':>13}")
-            for name, (built, per_epoch, peak, share, per_eval) in results.items():
-                print(f"{name:10} {built:8.3f} {per_epoch:8.3f} {per_eval:8.3f} {peak:12.0f} {share:13.0%}")
-            ratio = results["VAGNN"][1] / results["LightGCN"][1]
-            print(f"VAGNN / LightGCN epoch time: {ratio:.2f}x")
+            print(
+                f"{'model':10} {'build s':>8} {'s/epoch':>8} {'s/eval':>8} {'peak RSS MB':>12} {'loader share':>13} "
+                f"{'InfoNCE share':>14}"
+            )
+            for name, timing in results.items():
+                infonce = "-" if timing.infonce_share is None else f"{timing.infonce_share:.0%}"
+                print(
+                    f"{name:10} {timing.built:8.3f} {timing.per_epoch:8.3f} {timing.per_eval:8.3f} "
+                    f"{timing.peak_mb:12.0f} {timing.loader_share:13.0%} {infonce:>14}"
+                )
+            vagnn, lightgcn = results["VAGNN"], results["LightGCN"]
+            print(
+                f"VAGNN / LightGCN: epoch {vagnn.per_epoch / lightgcn.per_epoch:.2f}x, "
+                f"evaluation {vagnn.per_eval / lightgcn.per_eval:.2f}x, peak memory {vagnn.peak_mb / lightgcn.peak_mb:.2f}x",
+                flush=True,
+            )
     n_inter, seconds, added = walk_benchmark(20000, 2000, 75)
     print(
         f"\nmeta-path walk (q1 0.4, q2 0.1), 20,000 users / {n_inter:,} interactions: "

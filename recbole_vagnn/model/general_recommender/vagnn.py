@@ -73,7 +73,14 @@ from recbole.model.loss import BPRLoss
 from recbole.utils import InputType
 
 from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.model.layers import SparseCopyMixin, bipartite_norm_adj, propagate, row_mean_matrix
+from recbole_vagnn.model.layers import (
+    SparseCopyMixin,
+    bipartite_norm_adj,
+    propagate,
+    row_mean_matrix,
+    sparse_mm,
+    transpose_csr,
+)
 from recbole_vagnn.model.loss import info_nce
 from recbole_vagnn.model.metapath import augment_views
 
@@ -127,6 +134,8 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         self.vlogger_adj = bipartite_norm_adj(vlogger_view, self.device)
         self.vlogger_pool = row_mean_matrix(dataset.publish_matrix(form="csr"), self.device)
         self.video_pool = row_mean_matrix(dataset.inter_matrix(form="csr").T, self.device)
+        # built once for the backward passes of the pooling (sparse_mm)
+        self.vlogger_pool_t, self.video_pool_t = transpose_csr(self.vlogger_pool), transpose_csr(self.video_pool)
 
         follows = dataset.user_vlogger_matrix(form="csr", training=True)
         follows.sort_indices()
@@ -195,13 +204,15 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
             view_users, view_videos = torch.split(
                 propagate(self.video_adj, torch.cat([users, videos]), self.n_layers), [self.n_users, self.n_items]
             )
-            views.append((view_users, view_videos, self._pool(torch.sparse.mm(self.vlogger_pool, view_videos))))
+            vlogger_means = sparse_mm(self.vlogger_pool, view_videos, self.vlogger_pool_t)
+            views.append((view_users, view_videos, self._pool(vlogger_means)))
         if self.use_vlogger_view:
             view_users, view_vloggers = torch.split(
                 propagate(self.vlogger_adj, torch.cat([users, vloggers]), self.n_layers),
                 [self.n_users, self.n_vloggers],
             )
-            views.append((view_users, self._pool(torch.sparse.mm(self.video_pool, view_users)), view_vloggers))
+            video_means = sparse_mm(self.video_pool, view_users, self.video_pool_t)
+            views.append((view_users, self._pool(video_means), view_vloggers))
         return views
 
     @staticmethod
