@@ -1,5 +1,8 @@
 """The speed report's figures on the embedded data: epoch time, memory, loader and InfoNCE shares, the profile."""
 
+import pytest
+import torch
+
 from recbole_vagnn.experiments.speed import time_models
 
 
@@ -23,3 +26,13 @@ def test_one_epoch_is_refused_since_the_first_is_a_warm_up():
 
     with pytest.raises(ConfigError, match="--epochs must be at least 2: the first epoch is a warm-up"):
         main(["--epochs", "1"])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="refused only where torch sees no GPU")
+def test_a_gpu_run_without_a_gpu_is_one_line(capsys):
+    from recbole_vagnn.cli import run_main
+    from recbole_vagnn.experiments.speed import main
+
+    with pytest.raises(SystemExit) as exit_:
+        run_main(main, ["--device", "cuda"])
+    assert exit_.value.code == 1 and "--device cuda: torch sees no CUDA device" in capsys.readouterr().err

@@ -41,6 +41,7 @@ class Timing(NamedTuple):
     loader_share: float  # share of an epoch the training loader alone takes
     per_eval: float  # seconds of one full-ranking evaluation of the validation split
     infonce_share: Optional[float]  # share of a training step in the contrastive loss (None: it has none)
+    gpu_peak_mb: Optional[float]  # peak GPU memory torch allocated (None: on the CPU)
 
 
 class PeakMemory:
@@ -75,14 +76,16 @@ class PeakMemory:
         return self.peak / 2**20
 
 
-def time_models(dataset, data_path, models, epochs, steps=None, profile=False, fast_loader=True):
+def time_models(dataset, data_path, models, epochs, steps=None, profile=False, fast_loader=True, device="cpu"):
     """{model: :class:`Timing`} on one dataset, the models trained one after the other in this process.
 
     With ``steps``, each model trains on that many batches (after one warm-up batch) instead of
     ``epochs`` full epochs, and the epoch time is extrapolated from the seconds per step. For a
     model with a contrastive loss (VA-GNN) the same batches are timed once more without it: the
-    InfoNCE share of a step is 1 - (step without it) / (step with it).
+    InfoNCE share of a step is 1 - (step without it) / (step with it). ``device`` is ``cpu`` or
+    ``cuda`` (RecBole's ``use_gpu``); on ``cuda`` the peak GPU memory torch allocated is kept too.
     """
+    import torch
     from recbole.data import data_preparation
     from recbole.utils import init_seed
 
@@ -91,7 +94,7 @@ def time_models(dataset, data_path, models, epochs, steps=None, profile=False, f
     from recbole_vagnn.data.device_loader import device_loaders
     from recbole_vagnn.utils import get_model, get_trainer
 
-    overrides = {"show_progress": False, "state": "WARNING", "fast_loader": fast_loader}
+    overrides = {"show_progress": False, "state": "WARNING", "fast_loader": fast_loader, "use_gpu": device == "cuda"}
     if data_path:
         overrides["data_path"] = data_path
     results = {}
@@ -102,6 +105,8 @@ def time_models(dataset, data_path, models, epochs, steps=None, profile=False, f
         if loaded is None:
             loaded = data_preparation(config, create_dataset(config))
         train_data, valid_data, _ = device_loaders(config, get_model(name), *loaded)
+        if device == "cuda":
+            torch.cuda.reset_peak_memory_stats()
         with PeakMemory() as memory:
             start = time.perf_counter()
             model = get_model(name)(config, train_data._dataset)
@@ -123,7 +128,8 @@ def time_models(dataset, data_path, models, epochs, steps=None, profile=False, f
             start = time.perf_counter()
             trainer.evaluate(valid_data, load_best_model=False)
             eval_seconds = time.perf_counter() - start
-        results[name] = Timing(built, epoch_seconds, memory.mb, loader_share, eval_seconds, infonce_share)
+        gpu_peak = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else None
+        results[name] = Timing(built, epoch_seconds, memory.mb, loader_share, eval_seconds, infonce_share, gpu_peak)
         if profile:
             print(f"\n{name}: one epoch under torch.profiler, top operators by self CPU time", flush=True)
             print(profile_epoch(trainer, train_data, steps))
@@ -206,6 +212,7 @@ def main(argv=None):
     parser = argument_parser(__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5, help="training epochs per model (first is warm-up)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where the models train")
     parser.add_argument("--wechat_scale", action="store_true", help="also time steps on 20k users / ~1.5M interactions")
     parser.add_argument("--steps", type=int, default=5, help="timed steps per model at WeChat scale")
     parser.add_argument("--profile", action="store_true", help="print each model's top operators over one epoch")
@@ -230,6 +237,8 @@ def main(argv=None):
     from recbole_vagnn.data.atomic import write_tripartite
     from recbole_vagnn.experiments.synthetic import generate
 
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda: torch sees no CUDA device here; use --device cpu")
     sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     torch.set_num_threads(args.threads)
     models = ["LightGCN", "VAGNN"]
@@ -253,9 +262,9 @@ def main(argv=None):
                 write_tripartite(Path(tmp) / dataset, dataset, *generate(seed=7, **size))
                 data_path = tmp
             run = f"{steps} pre-drawn batches, epoch = steps x s/step" if steps else f"{args.epochs} epochs"
-            print(f"\n{label} ({run}, {args.threads} threads)", flush=True)
+            print(f"\n{label} ({run}, {args.device}, {args.threads} threads)", flush=True)
             results = time_models(
-                dataset, data_path, models, args.epochs, steps, args.profile, not args.recbole_loaders
+                dataset, data_path, models, args.epochs, steps, args.profile, not args.recbole_loaders, args.device
             )
             print(
                 f"{'model':10} {'build s':>8} {'s/epoch':>8} {'s/eval':>8} {'peak RSS MB':>12} {'loader share':>13} "
@@ -268,6 +277,8 @@ def main(argv=None):
                     f"{timing.peak_mb:12.0f} {timing.loader_share:13.0%} {infonce:>14}"
                 )
             vagnn, lightgcn = results["VAGNN"], results["LightGCN"]
+            if args.device == "cuda":
+                print(f"peak GPU MB: LightGCN {lightgcn.gpu_peak_mb:.0f}, VAGNN {vagnn.gpu_peak_mb:.0f}")
             print(
                 f"VAGNN / LightGCN: epoch {vagnn.per_epoch / lightgcn.per_epoch:.2f}x, "
                 f"evaluation {vagnn.per_eval / lightgcn.per_eval:.2f}x, peak memory {vagnn.peak_mb / lightgcn.peak_mb:.2f}x",
