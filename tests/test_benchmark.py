@@ -174,3 +174,12 @@ def test_tune_refuses_a_budget_larger_than_a_grid_before_anything_runs(tmp_path,
     with pytest.raises(ConfigError, match="GTN.s grid .* has only 8 settings"):
         benchmark.main(["--models", "LightGCN,GTN", "--tune", "--trials", "9", "--out", str(tmp_path / "out")])
     assert not (tmp_path / "out").exists()
+
+
+def test_runs_log_warnings_only_unless_verbose(monkeypatch, tmp_path):
+    seen = []
+    monkeypatch.setattr(benchmark, "benchmark", lambda *args, **kwargs: seen.append(args[5]))
+    benchmark.main(["--models", "VAGNN", "--out", str(tmp_path)])
+    benchmark.main(["--models", "VAGNN", "--out", str(tmp_path), "--verbose"])
+    assert seen[0]["state"] == "WARNING" and "state" not in seen[1]
+    assert "state" in benchmark.NOT_IDENTITY  # stored runs stay reusable either way

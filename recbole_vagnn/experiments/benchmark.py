@@ -619,7 +619,12 @@ def main(argv=None):
     parser.add_argument("--trials", type=int, default=8, help="with --tune: settings tried per model (one budget)")
     parser.add_argument("--ray_address", default=None, help="with --tune: a running Ray cluster (None: a local one)")
     parser.add_argument("--cpus_per_trial", type=int, default=1, help="with --tune: CPU cores Ray gives each run")
+    parser.add_argument(
+        "--verbose", action="store_true", help="log every run's epochs (RecBole's state: INFO); else warnings only"
+    )
     args, base_config = parse_experiment_arguments(parser, argv)
+    if not args.verbose:  # one line per run from the benchmark itself; the stored runs keep the curves
+        base_config["state"] = "WARNING"
     if args.seeds < 1:
         raise ConfigError(f"--seeds must be at least 1, got {args.seeds}")
     if args.trials < 1:
