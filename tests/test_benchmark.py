@@ -3,6 +3,7 @@
 import csv
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -183,3 +184,24 @@ def test_runs_log_warnings_only_unless_verbose(monkeypatch, tmp_path):
     benchmark.main(["--models", "VAGNN", "--out", str(tmp_path), "--verbose"])
     assert seen[0]["state"] == "WARNING" and "state" not in seen[1]
     assert "state" in benchmark.NOT_IDENTITY  # stored runs stay reusable either way
+
+
+def test_the_sweep_plot_labels_every_grid_value_and_prints_the_path_as_given(tmp_path, monkeypatch, capsys):
+    import matplotlib.figure
+
+    from recbole_vagnn.experiments.sweep import REPORTED, write_outputs
+
+    labels = []
+    original = matplotlib.figure.Figure.savefig
+
+    def keep_labels(figure, *args, **kwargs):
+        labels.extend(tick.get_text() for tick in figure.axes[0].get_xticklabels())
+        return original(figure, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", keep_labels)
+    metrics = {f"{split}_{key}": 0.1 for split in ("test", "valid") for key in REPORTED}
+    monkeypatch.chdir(tmp_path)
+    Path("out").mkdir()  # sweep() makes it before Ray runs
+    write_outputs("tau", [(value, metrics) for value in (0.01, 0.05, 0.5, 5)], "demo", Path("out"))
+    assert labels == ["0.01", "0.05", "0.5", "5"]
+    assert "wrote out/sweep-tau.csv, .png" in capsys.readouterr().out
