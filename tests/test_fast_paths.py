@@ -62,7 +62,7 @@ def test_info_nce_gives_the_loss_and_gradients_of_cross_entropy_over_cosine_logi
     from recbole_vagnn.model.loss import info_nce
 
     generator = torch.Generator().manual_seed(3)
-    for n, m, tau in ((50, 60, 0.05), (40, 40, 0.5), (7, 300, 5.0)):
+    for n, m, tau in ((50, 60, 0.05), (40, 40, 0.5), (7, 300, 5.0), (30, 30, 0.01)):  # 0.01: the row-max shift
         anchors = torch.randn(n, 8, generator=generator, requires_grad=True)
         candidates = torch.randn(m, 8, generator=generator, requires_grad=True)
         target = torch.randint(m, (n,), generator=generator)
@@ -73,4 +73,4 @@ def test_info_nce_gives_the_loss_and_gradients_of_cross_entropy_over_cosine_logi
         reference_grads = torch.autograd.grad(3 * reference, (anchors, candidates))
         assert torch.allclose(ours, reference, rtol=1e-5)
         for mine, theirs in zip(ours_grads, reference_grads):
-            assert torch.allclose(mine, theirs, rtol=1e-4, atol=1e-6)
+            assert torch.allclose(mine, theirs, rtol=1e-4, atol=1e-5 * float(theirs.abs().max()))  # float rounding
