@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import recbole_vagnn.quick_start as quick_start
-from recbole_vagnn.experiments import benchmark
+from recbole_vagnn.experiments import benchmark, labels, report, run_store
 from recbole_vagnn.experiments.sweep import sweep
 from recbole_vagnn.paths import EMBEDDED_DATA_DIR
 
@@ -61,9 +61,9 @@ def test_interrupted_benchmark_resumes_without_rerunning_finished_runs(tmp_path,
 
 
 def test_ablation_labels_map_to_the_switches():
-    assert benchmark.resolve("VAGNN-C") == ("VAGNN", {"use_video_view": False})
-    assert benchmark.resolve("SGL-RW") == ("SGL", {"type": "RW"})
-    assert benchmark.resolve("NGCF") == ("NGCF", {})
+    assert labels.resolve("VAGNN-C") == ("VAGNN", {"use_video_view": False})
+    assert labels.resolve("SGL-RW") == ("SGL", {"type": "RW"})
+    assert labels.resolve("NGCF") == ("NGCF", {})
 
 
 def test_sweep_on_a_two_point_grid_with_local_ray(tmp_path, capsys):
@@ -89,11 +89,11 @@ def test_sweep_on_a_two_point_grid_with_local_ray(tmp_path, capsys):
 
 def test_table_marks_best_and_runner_up_by_value_with_ties():
     def row(recall):
-        values = {key: recall for key in benchmark.METRICS}
-        values.update({f"{key} std": 0.0 for key in benchmark.METRICS})
+        values = {key: recall for key in run_store.METRICS}
+        values.update({f"{key} std": 0.0 for key in run_store.METRICS})
         return {**values, "seconds/epoch": 1.0, "best epoch": 3, "steps": 75, "capped": 0, "seeds": 1}
 
-    table = benchmark.markdown_table({"VAGNN": row(0.3), "X": row(0.3), "Y": row(0.2), "Z": row(0.1)}, {}, "VAGNN", "t")
+    table = report.markdown_table({"VAGNN": row(0.3), "X": row(0.3), "Y": row(0.2), "Z": row(0.1)}, {}, "VAGNN", "t")
     lines = {
         line.split("|")[1].strip(): line
         for line in table.splitlines()
@@ -183,7 +183,7 @@ def test_runs_log_warnings_only_unless_verbose(monkeypatch, tmp_path):
     benchmark.main(["--models", "VAGNN", "--out", str(tmp_path)])
     benchmark.main(["--models", "VAGNN", "--out", str(tmp_path), "--verbose"])
     assert seen[0]["state"] == "WARNING" and "state" not in seen[1]
-    assert "state" in benchmark.NOT_IDENTITY  # stored runs stay reusable either way
+    assert "state" in run_store.NOT_IDENTITY  # stored runs stay reusable either way
 
 
 def test_the_sweep_plot_labels_every_grid_value_and_prints_the_path_as_given(tmp_path, monkeypatch, capsys):

@@ -146,7 +146,8 @@ def test_a_run_logs_a_short_header_and_the_dump_only_when_verbose(caplog):
 
 
 def test_benchmark_outputs_are_named_by_their_model_set():
-    from recbole_vagnn.experiments.benchmark import PAPER_MODELS, output_stem
+    from recbole_vagnn.experiments.benchmark import output_stem
+    from recbole_vagnn.experiments.labels import PAPER_MODELS
 
     assert output_stem("wechat", PAPER_MODELS) == "wechat"
     assert output_stem("wechat", ["LightGCN", "VAGNN"]) == "wechat-LightGCN+VAGNN"

@@ -1,0 +1,139 @@
+"""Stored runs: what a run is (its identity), where it is kept, and training one to store.
+
+Each finished run is one JSON file written atomically, holding its identity: the model, the
+SHA-256 of the dataset's files, every effective config value and the versions of this package,
+RecBole and torch. A stored run is reused only when its identity equals the new run's, so a
+killed benchmark started again with the same command resumes.
+"""
+
+import json
+import os
+import tempfile
+
+from recbole_vagnn.data.atomic import follow_umask
+from recbole_vagnn.experiments.labels import resolve
+
+METRICS = [f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)]
+
+
+def write_atomically(path, text):
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    follow_umask(tmp)
+    os.replace(tmp, path)
+
+
+# Config keys that say where files go or how much is printed, not what is computed.
+NOT_IDENTITY = {
+    "checkpoint_dir",
+    "data_path",
+    "show_progress",
+    "state",
+    "log_wandb",
+    "wandb_project",
+    "worker",
+    "local_rank",
+    "nproc",
+    "world_size",
+    "offset",
+    "ip",
+    "port",
+}
+
+
+def run_identity(label, seed, dataset, base_config, config_files):
+    """What a stored run must match to be reused: model, data, every config value, versions."""
+    import recbole
+    import torch
+
+    from recbole_vagnn import __version__
+    from recbole_vagnn.checkpoint import data_digest
+    from recbole_vagnn.config import Config
+
+    model, overrides = resolve(label)
+    config = Config(
+        model=model,
+        dataset=dataset,
+        config_file_list=config_files,
+        config_dict={**base_config, **overrides, "seed": seed},
+    )
+    values = {k: v for k, v in config.final_config_dict.items() if k not in NOT_IDENTITY}
+    return {
+        "model": model,
+        "data_sha256": data_digest(config["data_path"], dataset),
+        "versions": {"recbole_vagnn": __version__, "recbole": recbole.__version__, "torch": torch.__version__},
+        "config": json.loads(json.dumps(values, sort_keys=True, default=str)),
+    }
+
+
+def identity_changes(stored, current):
+    """What differs between two identities, one short phrase per differing value."""
+    changes = []
+    for key in sorted(set(stored) | set(current)):
+        old, new = stored.get(key), current.get(key)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            changes += [f"{key}.{change}" for change in identity_changes(old, new)]
+        else:
+            changes.append(f"{key}: {old!r} -> {new!r}" if key != "data_sha256" else "dataset files changed")
+    return changes
+
+
+def stored_run(path, identity):
+    """``(run, None)`` if ``path`` holds a run with ``identity``, else ``(None, why it cannot be reused)``."""
+    if not path.is_file():
+        return None, None
+    try:
+        run = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError):
+        run = None
+    if not (
+        isinstance(run, dict)
+        and isinstance(run.get("test"), dict)
+        and set(METRICS) <= set(run["test"])
+        and isinstance(run.get("identity"), dict)
+    ):
+        return None, f"{path.name} is not a readable stored run"
+    if run["identity"] != identity:
+        changes = identity_changes(run["identity"], identity)
+        return None, f"stored run differs ({'; '.join(changes[:4])}{' ...' if len(changes) > 4 else ''})"
+    return run, None
+
+
+def train_run(label, seed, dataset, base_config, config_files, checkpoint_dir, identity, params=None):
+    """Train and test ``label`` with ``seed`` (and the tuned ``params``); return the run to store."""
+    from recbole_vagnn.quick_start import run_recbole
+
+    model, overrides = resolve(label)
+    config = {**base_config, **overrides, **(params or {}), "seed": seed, "checkpoint_dir": str(checkpoint_dir)}
+    result = run_recbole(model=model, dataset=dataset, config_file_list=config_files, config_dict=config)
+    return {
+        "label": label,
+        "seed": seed,
+        "params": params or {},
+        "identity": identity,
+        "test": {k: float(result["test_result"][k]) for k in METRICS},
+        "valid": {k: float(result["best_valid_result"][k]) for k in METRICS},
+        "seconds_per_epoch": result["seconds_per_epoch"],
+        "epochs": result["epochs"],
+        "best_epoch": result["best_epoch"],
+        "converged": result["converged"],
+        "train_batch_size": result["train_batch_size"],
+        "optimizer_steps": result["optimizer_steps"],
+        "valid_curve": result["valid_curve"],
+        "video_only_curve": result["video_only_curve"],
+        "link_lift": result["link_lift"],
+        "test_users": result["test_users"],
+        "test_per_user": {k: result["test_per_user"][k] for k in METRICS},
+    }
+
+
+def store(job, run):
+    job.path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(job.path, json.dumps(run))
+    print(
+        f"{job.title}: valid recall@10 {run['valid']['recall@10']:.4f}, test {run['test']['recall@10']:.4f}", flush=True
+    )
+    return run
