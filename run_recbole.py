@@ -1,7 +1,7 @@
 """Train and evaluate a model from a checkout: ``python run_recbole.py --model=VAGNN [--dataset=NAME]``.
 
 The same as ``recbole-vagnn run`` (see :mod:`recbole_vagnn.quick_start`): any RecBole model runs
-too, and further ``--key=value`` flags are RecBole's usual command-line config. Bad input ends in
+too, and further ``--key value`` or ``--key=value`` flags are RecBole's usual command-line config. Bad input ends in
 one line ``error: ...`` and exit code 1; ``--debug`` shows the traceback.
 """
 

@@ -11,7 +11,8 @@ files (``--config_files``) takes one or more values, each of which may hold seve
 space-separated files, so RecBole's ``--config_files="a.yaml b.yaml"`` works too.
 
 Errors: an :class:`~recbole_vagnn.errors.InputError`, any ``OSError`` (a missing or unreadable
-file, a folder that cannot be written, a full disk), bad YAML or a file that is not UTF-8 ends in
+file, a folder that cannot be written, a full disk), a missing optional package (RecBole's NCL
+imports ``faiss`` only when it trains), bad YAML or a file that is not UTF-8 ends in
 one line ``error: ...`` on stderr and exit code 1. ``--debug`` on the command line, or the
 environment variable ``RECBOLE_VAGNN_DEBUG=1``, shows the full traceback instead. Anything else
 is a bug and keeps its traceback.
@@ -51,6 +52,10 @@ def describe(error):
     """The one-line message for an input or environment error, or None if ``error`` is a bug."""
     if isinstance(error, InputError):
         return _one_line(error)
+    if isinstance(error, ModuleNotFoundError) and error.name:  # e.g. RecBole's NCL imports faiss when it trains
+        return (
+            f"the package '{error.name}' is not installed, and this run needs it: install it, or choose another model"
+        )
     if isinstance(error, OSError):
         what = OS_ERROR_HINTS.get(error.errno) or error.strerror or str(error)
         where = error.filename if error.filename is not None else "writing or reading a file"
@@ -129,6 +134,28 @@ def add_config_files_flag(parser, help="YAML config files"):
         default=None,
         help=f"{help}: one or more, or one quoted space-separated list as in RecBole",
     )
+
+
+def recbole_flags(args):
+    """RecBole's ``--key=value`` flags from ``args`` left over by a parser, where ``--key value`` means the same.
+
+    RecBole's ``Config`` reads only ``--key=value`` from ``sys.argv``; a lone ``--key`` or a word
+    that belongs to no flag is refused here (:class:`InputError`) instead of being ignored with a warning.
+    """
+    flags, index = [], 0
+    while index < len(args):
+        arg = args[index]
+        if not arg.startswith("--") or len(arg) == 2:
+            raise InputError(f"unexpected argument '{arg}': config keys are given as --key value or --key=value")
+        if "=" in arg:
+            flags.append(arg)
+        elif index + 1 < len(args) and not args[index + 1].startswith("--"):
+            index += 1
+            flags.append(f"{arg}={args[index]}")
+        else:
+            raise InputError(f"{arg} needs a value: --key value or --key=value")
+        index += 1
+    return flags
 
 
 def config_file_list(values):

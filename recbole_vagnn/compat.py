@@ -3,8 +3,8 @@
 RecBole 1.2.1 (February 2025) is the latest release; its breakages on current releases are
 reported in RecBole issues #2215 (NumPy 2), #2162 (Colab), #1820 and #2078 (Ray), and fixed in the
 unreleased PR #2187. Each fix below checks whether the stack needs it and does nothing otherwise,
-so on the pinned Python 3.11 stack (NumPy 1.26, SciPy 1.12, Ray 2.6.3) this module changes
-nothing. :func:`apply` runs every fix; :mod:`recbole_vagnn.config` calls it before RecBole's
+so on the pinned Python 3.11 stack (NumPy 1.26, SciPy 1.12, Ray 2.6.3) only the Collector fix,
+a RecBole 1.2.1 bug on every stack, applies. :func:`apply` runs every fix; :mod:`recbole_vagnn.config` calls it before RecBole's
 ``Config`` runs, which comes before any other RecBole code of a run. ``recbole-vagnn upstream``
 writes the same fixes as a patch for RecBole itself (``UPSTREAM.md``), after which this module
 can go.
@@ -102,9 +102,44 @@ def pandas3_fill_nan():
     return True
 
 
+def collector_plain_values():
+    """RecBole 1.2.1's ``Collector.get_data_struct`` moves every collected value to the CPU with
+    ``.cpu()`` (``recbole/evaluator/collector.py`` line 227), including the plain values that
+    ``data_collect`` stores: ``data.num_items`` (an int) and ``data.count_items`` (a Counter). So
+    ItemCoverage, GiniIndex, AveragePopularity and TailPercentage fail with ``AttributeError: 'int'
+    object has no attribute 'cpu'`` on every stack. The same move, for tensors only. Returns
+    whether it was needed."""
+    import torch
+    from recbole.evaluator import collector
+
+    probe = collector.Collector.__new__(collector.Collector)
+    probe.data_struct = collector.DataStruct()
+    probe.data_struct.set("data.num_items", 1)
+    try:
+        collector.Collector.get_data_struct(probe)
+        return False
+    except AttributeError:
+        pass
+    recbole_get_data_struct = collector.Collector.get_data_struct
+
+    def get_data_struct(self):
+        plain = {k: v for k, v in self.data_struct._data_dict.items() if not isinstance(v, torch.Tensor)}
+        for key in plain:
+            del self.data_struct[key]
+        try:
+            returned = recbole_get_data_struct(self)
+        finally:
+            self.data_struct._data_dict.update(plain)
+        returned._data_dict.update(plain)
+        return returned
+
+    collector.Collector.get_data_struct = get_data_struct
+    return True
+
+
 def apply():
     """Run every fix that the installed stack needs; return the names of those that were."""
     return [fix.__name__ for fix in FIXES if fix()]
 
 
-FIXES = (numpy2_aliases, scipy_dok_update, pandas3_fill_nan)
+FIXES = (numpy2_aliases, scipy_dok_update, pandas3_fill_nan, collector_plain_values)

@@ -217,7 +217,7 @@ def check_interaction_file(config):
     """Raise :class:`ConfigError` if ``NAME.inter`` (or a ``benchmark_filename`` part) or a column it needs is missing.
 
     Reads the header line only. The columns: ``USER_ID_FIELD``, ``ITEM_ID_FIELD`` and, when the
-    split orders by time, ``TIME_FIELD``. A malformed header is left to the dataset, which names
+    split orders by time, ``TIME_FIELD``; each must also be in ``load_col`` where it lists the columns. A malformed header is left to the dataset, which names
     the fault; a tripartite dataset checks its ``.item`` and ``.uvl`` files itself.
     """
     folder = Path(config["data_path"])  # RecBole's data_path ends in the dataset's folder
@@ -233,7 +233,14 @@ def check_interaction_file(config):
                 "atomic files: NAME.inter, and for tripartite data NAME.item and NAME.uvl); convert or copy them there"
             )
         fields = _header_fields(path, config["field_separator"] or "\t", config["encoding"] or "utf-8")
+        loaded = (config["load_col"] or {}).get("inter") if isinstance(config["load_col"], dict) else None
         for key in keys:
+            if loaded is not None and config[key] and config[key] not in loaded:
+                raise ConfigError(
+                    f"load_col leaves out '{config[key]}' ({key}) of {path.name}, which the dataset and its protocol "
+                    f"(eval_args order {config['eval_args'].get('order')}) need: add it to load_col's inter list "
+                    f"(now {loaded}), or set --load_col=None to load every column"
+                )
             if fields is not None and config[key] and config[key] not in fields:
                 raise ConfigError(
                     f"{path}: no column '{config[key]}' ({key}), which the dataset and its protocol need; the header "
@@ -241,9 +248,42 @@ def check_interaction_file(config):
                 )
 
 
+def check_valid_metric(config):
+    """Refuse a ``valid_metric`` that the run's ``metrics`` and ``topk`` do not compute (RecBole fails after the first epoch)."""
+    from recbole.evaluator import metrics_dict
+    from recbole.evaluator.base_metric import TopkMetric
+
+    split = config["eval_args"]["split"] or {}
+    if len(split.get("RS") or [0, 0, 0]) < 3 or split.get("LS") == "test_only":
+        return  # no validation split: valid_metric is never read
+    computed = set()
+    for metric in config["metrics"]:
+        name = metric.lower()
+        is_topk = name in metrics_dict and issubclass(metrics_dict[name], TopkMetric)
+        computed |= {f"{name}@{k}" for k in config["topk"]} if is_topk else {name}
+    if str(config["valid_metric"]).lower() not in computed:
+        raise ConfigError(
+            f"valid_metric {config['valid_metric']} is not computed by metrics {config['metrics']} with topk "
+            f"{config['topk']}: choose one of {', '.join(sorted(computed))} (e.g. --valid_metric={sorted(computed)[0]})"
+        )
+
+
+def check_topk_fits(config, dataset):
+    """Refuse a ``topk`` larger than the items to rank (torch's 'selected index k out of range' mid-run otherwise)."""
+    from recbole.utils import EvaluatorType
+
+    items = dataset.item_num - 1  # id 0 is RecBole's padding
+    if config["eval_type"] == EvaluatorType.RANKING and max(config["topk"]) > items:
+        raise ConfigError(
+            f"topk {config['topk']} asks for more items than the dataset's {items}: lower topk "
+            f"(e.g. --topk=[{min(10, items)}])"
+        )
+
+
 def check_config(config):
     """Check a built :class:`recbole_vagnn.config.Config`: paper names, values, unknown keys, then the files."""
     resolve_paper_names(config)
     check_values(config.final_config_dict)
+    check_valid_metric(config)
     warn_unknown_keys(config.external_config_dict, config.model_class)
     check_interaction_file(config)

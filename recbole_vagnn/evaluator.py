@@ -1,16 +1,51 @@
-"""RecBole's ``Evaluator`` that also keeps each user's value of every top-k metric.
+"""RecBole's ``Evaluator`` that also keeps each user's value of every metric defined per user.
 
-The per-user values come from the same ``rec.topk`` data struct (the masked full ranking) that
-RecBole's metric classes average, through those classes' own ``used_info`` and ``metric_info``,
-so their mean over users is RecBole's metric. The benchmark's paired significance tests use them.
+Every metric of RecBole's registry (``recbole.evaluator.register.metrics_dict``) is computed by
+RecBole's own classes, so the returned values are RecBole's. For the metrics that RecBole averages
+over users, the per-user values are kept too, from the same data struct and through the metric
+classes' own ``used_info`` and ``metric_info``:
+
+- the top-k metrics (Recall, MRR, NDCG, Hit, Precision, MAP and any other ``TopkMetric``): one
+  value per user and k, whose mean over users is RecBole's metric;
+- GAUC: each user's AUC from RecBole's ``rec.meanrank``; RecBole's GAUC is their mean weighted by
+  the user's number of positives, over the users with at least one positive and one negative
+  (the others get NaN, as RecBole leaves them out).
+
+The other metrics (AUC, MAE, RMSE, LogLoss, ItemCoverage, AveragePopularity, GiniIndex,
+ShannonEntropy, TailPercentage) are defined over the whole evaluation, not per user: they have
+RecBole's value and no per-user values (:data:`PER_USER_METRICS` names those that do). The
+benchmark's paired significance tests use the per-user values.
 """
 
+import inspect
+
+import numpy as np
 from recbole.evaluator import Evaluator
 from recbole.evaluator.base_metric import TopkMetric
 
+PER_USER_METRICS = {"recall", "mrr", "ndcg", "hit", "precision", "map", "gauc"}  # RecBole's, kept per user
+
+
+def _topk_per_user(metric, dataobject):
+    """``{k: values}`` of a ``TopkMetric``: its ``metric_info`` takes the hit matrix, and the positives' counts if it needs them."""
+    pos_index, pos_len = metric.used_info(dataobject)
+    needs_counts = len(inspect.signature(metric.metric_info).parameters) > 1
+    values = metric.metric_info(pos_index, pos_len) if needs_counts else metric.metric_info(pos_index)
+    return {k: values[:, k - 1] for k in metric.topk}
+
+
+def _auc_per_user(dataobject):
+    """Each user's AUC from ``rec.meanrank`` (RecBole's GAUC formula before its weighted mean); NaN where undefined."""
+    pos_rank_sum, user_len, pos_len = np.split(dataobject.get("rec.meanrank").numpy(), 3, axis=1)
+    pos_rank_sum, user_len, pos_len = pos_rank_sum[:, 0], user_len[:, 0], pos_len[:, 0]
+    neg_len = user_len - pos_len
+    pairs = (user_len + 1) * pos_len - pos_len * (pos_len + 1) / 2 - pos_rank_sum
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((pos_len > 0) & (neg_len > 0), pairs / (neg_len * pos_len), np.nan)
+
 
 class PerUserEvaluator(Evaluator):
-    """After :meth:`evaluate`, ``per_user`` maps ``'recall@10'`` etc. to a numpy array over the evaluated users."""
+    """After :meth:`evaluate`, ``per_user`` maps ``'recall@10'``, ``'gauc'`` etc. to a numpy array over the evaluated users."""
 
     def __init__(self, config):
         super().__init__(config)
@@ -19,9 +54,9 @@ class PerUserEvaluator(Evaluator):
     def evaluate(self, dataobject):
         self.per_user = {}
         for name, metric in self.metric_class.items():
-            if not isinstance(metric, TopkMetric):
-                continue
-            values = metric.metric_info(*metric.used_info(dataobject))
-            for k in metric.topk:
-                self.per_user[f"{name}@{k}"] = values[:, k - 1]
+            if isinstance(metric, TopkMetric):
+                for k, values in _topk_per_user(metric, dataobject).items():
+                    self.per_user[f"{name}@{k}"] = values
+            elif name == "gauc":
+                self.per_user[name] = _auc_per_user(dataobject)
         return super().evaluate(dataobject)

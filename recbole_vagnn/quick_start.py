@@ -1,8 +1,8 @@
 """Train and evaluate one model, RecBole's ``run_recbole`` with this package's look-ups.
 
 Command line (``recbole-vagnn run`` or ``python run_recbole.py`` in a checkout):
-``--model=VAGNN [--dataset=NAME] [--config_files="a.yaml b.yaml"]`` plus any RecBole
-``--key=value`` flag (e.g. ``--epochs=50 --learning_rate=0.001``). Without ``--dataset`` the
+``--model VAGNN [--dataset NAME] [--config_files "a.yaml b.yaml"]`` plus any RecBole config key
+as ``--key value`` or ``--key=value`` (e.g. ``--epochs 50 --learning_rate=0.001``). Without ``--dataset`` the
 embedded synthetic dataset ``vagnn-demo`` is used.
 """
 
@@ -10,7 +10,7 @@ import sys
 import textwrap
 from logging import getLogger
 
-from recbole_vagnn.cli import add_config_files_flag, argument_parser, config_file_list
+from recbole_vagnn.cli import add_config_files_flag, argument_parser, config_file_list, recbole_flags
 from recbole_vagnn.paths import DEFAULT_DATASET
 
 
@@ -52,6 +52,7 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
     from recbole.utils import init_logger, init_seed
 
     from recbole_vagnn.config import Config
+    from recbole_vagnn.config_checks import check_topk_fits
     from recbole_vagnn.data import create_dataset
     from recbole_vagnn.data.device_loader import device_loaders
     from recbole_vagnn.protocol import apply_training_schedule
@@ -65,6 +66,7 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
         logger.info(sys.argv)
         logger.info(config)
     dataset = create_dataset(config)
+    check_topk_fits(config, dataset)
     if config["verbose"]:
         logger.info(dataset)
     train_data, valid_data, test_data = data_preparation(config, dataset)
@@ -87,8 +89,9 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
     set them (:mod:`recbole_vagnn.protocol`), ``optimizer_steps``, ``converged`` (early stopping
     ended the run, not the epoch cap), ``valid_curve`` and ``video_only_curve`` (``(optimizer steps,
     valid score)`` per validation; the second for VA-GNN's score without its vlogger part),
-    ``test_per_user`` (each test user's top-k metric values, RecBole's metrics before averaging),
-    ``test_users`` (their ids, in the same order) and ``link_lift`` (tripartite data:
+    ``test_per_user`` (each test user's value of every metric defined per user, RecBole's metrics before
+    averaging: :mod:`recbole_vagnn.evaluator`), ``test_users`` (their ids, in the same order; None where
+    the evaluation has no users, as for labeled value metrics) and ``link_lift`` (tripartite data:
     :func:`recbole_vagnn.data.signal.link_lift` of the split, else None).
     """
     from recbole.utils import get_environment, set_color
@@ -123,18 +126,18 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
         "valid_curve": trainer.valid_curve,
         "video_only_curve": trainer.video_only_curve,
         "test_per_user": {k: v.tolist() for k, v in trainer.evaluator.per_user.items()},
-        "test_users": trainer.evaluated_users.tolist(),
+        "test_users": None if trainer.evaluated_users is None else trainer.evaluated_users.tolist(),
         "link_lift": getattr(train_data._dataset, "link_lift", None),
     }
 
 
 def main(argv=None):
-    """Command line: parse this command's flags, leave RecBole's ``--key=value`` flags to its Config."""
+    """Command line: parse this command's flags, hand the rest to RecBole's Config as ``--key=value`` flags."""
     parser = argument_parser(
-        "Train and evaluate a model; any RecBole --key=value flag is passed on to its config.",
+        "Train and evaluate a model; any RecBole config key is passed on as --key value or --key=value.",
         epilog=textwrap.fill(
-            "Any RecBole or recbole-vagnn config key works as --key=value, e.g. --learning_rate=0.002 "
-            "--train_batch_size=512 --lambda1=0.5. The keys and their defaults are in the package's properties/ "
+            "Any RecBole or recbole-vagnn config key works as --key value or --key=value, e.g. --learning_rate 0.002 "
+            "--train_batch_size=512 --lambda1 0.5. The keys and their defaults are in the package's properties/ "
             "folder: overall.yaml (every run, with the convergence rule), dataset/tripartite.yaml, "
             "protocol/paper.yaml, model/MODEL.yaml, and the presets in presets/."
         ),
@@ -151,9 +154,9 @@ def main(argv=None):
     parser.add_argument(
         "--verbose", action="store_true", help="log RecBole's full config, dataset and model dump instead of a header"
     )
-    args, _ = parser.parse_known_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    sys.argv = sys.argv[:1] + recbole_flags(rest)  # what RecBole's Config reads: its keys, and only those
     config_files = config_file_list(args.config_files)
-    # given here too, so that '--epochs 5' (RecBole reads only '--epochs=5') is not ignored
     named = {key: getattr(args, key) for key in ("epochs", "data_path") if getattr(args, key) is not None}
     if args.verbose:
         named["verbose"] = True

@@ -140,6 +140,8 @@ class PluginTrainerMixin:
             self.model.load_other_parameter(checkpoint.get("other_parameter"))
             self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
         users = getattr(eval_data, "uid_list", None)
+        if users is None and getattr(eval_data, "is_sequential", False):  # one ranked row per held-out interaction
+            users = eval_data._dataset.inter_feat[eval_data._dataset.uid_field]
         self.evaluated_users = None if users is None else np.asarray(users)
         if isinstance(eval_data, DeviceFullSortEval):
             return self._evaluate_on_device(eval_data)

@@ -69,6 +69,13 @@ RECBOLE_FIXES = {  # RecBole 1.2.1's file -> [(its text, the fix)]; recbole_vagn
             "feat[field] = feat[field].fillna(value=feat[field].mean())",
         ),
     ],
+    "recbole/evaluator/collector.py": [
+        (
+            "            self.data_struct._data_dict[key] = self.data_struct._data_dict[key].cpu()",
+            "            if isinstance(self.data_struct._data_dict[key], torch.Tensor):\n"
+            "                self.data_struct._data_dict[key] = self.data_struct._data_dict[key].cpu()",
+        ),
+    ],
     "recbole/quick_start/quick_start.py": [
         ("from ray import tune\n\n", ""),
         ("    tune.report(**test_result)", "    from ray import tune\n\n    tune.report(**test_result)"),

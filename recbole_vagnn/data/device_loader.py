@@ -30,9 +30,8 @@ import numpy as np
 import torch
 from recbole.data.dataloader import FullSortEvalDataLoader
 from recbole.data.interaction import Interaction
-from recbole.utils import InputType
-
-TOPK_METRICS = {"recall", "ndcg", "hit", "mrr", "precision", "map"}  # computed from RecBole's rec.topk
+from recbole.model.abstract_recommender import AbstractRecommender
+from recbole.utils import EvaluatorType, InputType, ModelType
 
 
 def _csr_on_device(rows, device):
@@ -135,18 +134,31 @@ class DeviceFullSortEval:
 
 
 def fast_path_refusal(config, model_class):
-    """Why this run cannot use the device loaders, or None if it can."""
+    """Why this run cannot use the device loaders, or None if it can.
+
+    The device path covers general pairwise models with one uniform negative per row, drawn once per batch, and full ranking
+    scored by the model's own ``full_sort_predict``; every ranking metric works on it (RecBole's
+    ``Collector`` gets the same masked score matrix). Anything else (dynamic negative sampling,
+    several or popularity negatives, ``uni100``/``pop100``, value metrics, a model that scores
+    only through ``predict``) goes through RecBole's own loaders.
+    """
     sampling = config["train_neg_sample_args"] or {}
     eval_mode = config["eval_args"]["mode"]
     modes = set(eval_mode.values()) if isinstance(eval_mode, dict) else {eval_mode}
-    if model_class.input_type != InputType.PAIRWISE:
+    if model_class.type != ModelType.GENERAL:
+        return f"{model_class.__name__} is a {model_class.type.name.lower()} model, not a general one"
+    if getattr(model_class, "input_type", None) != InputType.PAIRWISE:
         return f"{model_class.__name__} is not a pairwise model"
     if sampling.get("distribution") != "uniform" or sampling.get("sample_num") != 1:
         return f"train_neg_sample_args {sampling} is not one uniform negative per row"
+    if sampling.get("dynamic"):
+        return "dynamic negative sampling (train_neg_sample_args: {dynamic: True}) asks the model for negatives"
     if modes != {"full"}:
         return f"evaluation mode {eval_mode} is not full ranking"
-    if not {metric.lower() for metric in config["metrics"]} <= TOPK_METRICS:
-        return f"metrics {config['metrics']} include some that need more than the top-k"
+    if config["eval_type"] != EvaluatorType.RANKING:
+        return f"metrics {config['metrics']} are value metrics"
+    if model_class.full_sort_predict is AbstractRecommender.full_sort_predict:
+        return f"{model_class.__name__} has no full_sort_predict (RecBole scores every item with predict)"
     if not config["single_spec"]:
         return "distributed training"
     return None
