@@ -18,7 +18,7 @@ from recbole_vagnn import compat
 from recbole_vagnn.config_checks import check_config
 from recbole_vagnn.data.dataset import USER_VLOGGER_SUFFIX
 from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.paths import DEFAULT_DATASET, PROPERTIES_DIR, dataset_dir
+from recbole_vagnn.paths import DEFAULT_DATASET, PROPERTIES_DIR, config_file_path, dataset_dir, missing_dataset_error
 from recbole_vagnn.utils import get_model
 
 compat.apply()  # before RecBole's Config runs, the first RecBole code of every run
@@ -56,10 +56,7 @@ class Config(RecBoleConfig):
         package's properties (so ``properties/presets/VAGNN-wechat.yaml`` works from any folder).
         """
         file_config_dict = {}
-        for file in file_list or []:
-            parts = Path(file).parts
-            if not Path(file).exists() and parts[:1] == ("properties",):
-                file = str(PROPERTIES_DIR.joinpath(*parts[1:]))
+        for file in map(config_file_path, file_list or []):
             with open(file, "r", encoding="utf-8") as handle:
                 content = yaml.load(handle.read(), Loader=self.yaml_loader)
             if content is not None and not isinstance(content, dict):
@@ -80,12 +77,7 @@ class Config(RecBoleConfig):
         super()._load_internal_config_dict(model, model_class, dataset)
         folder = dataset_dir(self.external_config_dict.get("data_path"), dataset)
         if not folder.is_dir():
-            raise ConfigError(
-                f"dataset '{dataset}' not found: no folder {folder.resolve()}. Convert raw data with "
-                f"'recbole-vagnn convert wechat RAW {folder.parent} --name {dataset}' (or takatak / authors), or "
-                f"generate one with 'recbole-vagnn synthetic {folder.parent} --name {dataset}', and pass --data_path "
-                "if it lies elsewhere"
-            )
+            raise missing_dataset_error(dataset, folder)
         if "data_path" not in self.external_config_dict:
             self.internal_config_dict["data_path"] = str(folder.parent) + os.sep
         layers = [PROPERTIES_DIR / "overall.yaml"]

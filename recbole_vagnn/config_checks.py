@@ -53,6 +53,7 @@ INTEGER_AT_LEAST = {
     "min_epoch_steps": 0,
     "patience_steps": 0,
     "min_train_steps": 0,
+    "max_train_steps": 0,
 }
 POSITIVE_NUMBERS = ("learning_rate", "cl_temperature", "ssl_tau", "gtn_beta", "gtn_gamma")
 NON_NEGATIVE_NUMBERS = (

@@ -1,4 +1,4 @@
-"""Errors about the user's input. Each message is one line naming the file, line or key and the fix.
+"""Errors about the user's input, or a run it started. Each message is one line naming the file, line or key and the fix.
 
 The command lines of recbole-vagnn report them in one line, without a traceback.
 """
@@ -14,3 +14,7 @@ class ConfigError(InputError, ValueError):
 
 class CheckpointError(InputError):
     """A model file that is missing, not this package's, or of another dataset."""
+
+
+class TrialError(InputError):
+    """A run started as a Ray trial failed, or could not be given the resources asked for; the message names it."""

@@ -46,6 +46,25 @@ def dataset_dir(data_path, dataset):
     return folder
 
 
+def missing_dataset_error(dataset, folder):
+    """The :class:`ConfigError` for a dataset whose folder does not exist, naming the commands that make one."""
+    return ConfigError(
+        f"dataset '{dataset}' not found: no folder {Path(folder).resolve()}. Convert raw data with "
+        f"'recbole-vagnn convert wechat RAW {Path(folder).parent} --name {dataset}' (or takatak / authors), or "
+        f"generate one with 'recbole-vagnn synthetic {Path(folder).parent} --name {dataset}', and pass --data_path "
+        "if it lies elsewhere"
+    )
+
+
+def config_file_path(file):
+    """Where a ``--config_files`` entry is read from: the path itself, or for a ``properties/...`` path that does
+    not exist from the working folder, the package's own properties (so ``properties/presets/X.yaml`` works anywhere)."""
+    path = Path(file)
+    if not path.exists() and path.parts[:1] == ("properties",):
+        return PROPERTIES_DIR.joinpath(*path.parts[1:])
+    return path
+
+
 def tuning_space_file(model):
     """``properties/tuning/MODEL.yaml``: the model's key hyper-parameters and their search grids."""
     return PROPERTIES_DIR / "tuning" / f"{model}.yaml"

@@ -52,7 +52,6 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
     from recbole.utils import init_logger, init_seed
 
     from recbole_vagnn.config import Config
-    from recbole_vagnn.config_checks import check_topk_fits
     from recbole_vagnn.data import create_dataset
     from recbole_vagnn.data.device_loader import device_loaders
     from recbole_vagnn.protocol import apply_training_schedule
@@ -66,7 +65,6 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
         logger.info(sys.argv)
         logger.info(config)
     dataset = create_dataset(config)
-    check_topk_fits(config, dataset)
     if config["verbose"]:
         logger.info(dataset)
     train_data, valid_data, test_data = data_preparation(config, dataset)
@@ -79,15 +77,20 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
     return config, model, dataset, train_data, valid_data, test_data
 
 
-def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=None, saved=True):
+def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=None, saved=True, on_validation=None):
     """Train ``model`` on ``dataset`` with early stopping, then evaluate the best model on test.
 
+    ``on_validation(optimizer_steps, score)``, if given, is called after every validation with the
+    valid metric's score made larger-is-better (negated where RecBole's ``valid_metric_bigger`` is
+    False); a Ray trial reports it to its scheduler.
+
     Returns RecBole's result dict (``best_valid_score``, ``best_valid_result``, ``test_result``,
-    ``valid_score_bigger``) plus ``epochs`` (epochs trained), ``best_epoch`` (the epoch of the
-    best validation score, counted from 0 as RecBole's log does), ``seconds_per_epoch`` (training
-    only, evaluation excluded), ``train_batch_size`` and ``stopping_step`` as the convergence rule
+    ``valid_score_bigger``) plus ``valid_metric`` (the key of ``best_valid_score``, e.g.
+    ``recall@10``), ``epochs`` (epochs trained), ``best_epoch`` (the epoch of the kept checkpoint,
+    counted from 0 as RecBole's log does), ``best_valid_step`` (its optimizer steps),
+    ``seconds_per_epoch`` (training only, evaluation excluded), ``train_batch_size`` and ``stopping_step`` as the convergence rule
     set them (:mod:`recbole_vagnn.protocol`), ``optimizer_steps``, ``converged`` (early stopping
-    ended the run, not the epoch cap), ``valid_curve`` and ``video_only_curve`` (``(optimizer steps,
+    ended the run, not the epoch cap or ``max_train_steps``), ``valid_curve`` and ``video_only_curve`` (``(optimizer steps,
     valid score)`` per validation; the second for VA-GNN's score without its vlogger part),
     ``test_per_user`` (each test user's value of every metric defined per user, RecBole's metrics before
     averaging: :mod:`recbole_vagnn.evaluator`), ``test_users`` (their ids, in the same order; None where
@@ -96,15 +99,24 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
     """
     from recbole.utils import get_environment, set_color
 
+    from recbole_vagnn.config_checks import check_topk_fits
     from recbole_vagnn.utils import get_trainer
 
     config, model, dataset, train_data, valid_data, test_data = load_data_and_model(
         model, dataset, config_file_list, config_dict
     )
+    check_topk_fits(config, dataset)  # before training, not after its first epoch
     logger = getLogger()
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    callback = None
+    if on_validation is not None:
+        sign = 1 if config["valid_metric_bigger"] else -1
+
+        def callback(epoch, score):
+            on_validation(trainer.optimizer_steps, sign * float(score))
+
     best_valid_score, best_valid_result = trainer.fit(
-        train_data, valid_data, saved=saved, show_progress=config["show_progress"]
+        train_data, valid_data, saved=saved, show_progress=config["show_progress"], callback_fn=callback
     )
     test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
     if config["verbose"]:
@@ -114,15 +126,17 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
     return {
         "best_valid_score": best_valid_score,
         "valid_score_bigger": config["valid_metric_bigger"],
+        "valid_metric": config["valid_metric"].lower(),
         "best_valid_result": best_valid_result,
         "test_result": test_result,
         "epochs": len(trainer.epoch_seconds),
         "best_epoch": (trainer.best_evaluation + 1) * config["eval_step"] - 1 if trainer.valid_curve else None,
+        "best_valid_step": trainer.valid_curve[trainer.best_evaluation][0] if trainer.valid_curve else None,
         "seconds_per_epoch": sum(trainer.epoch_seconds) / max(len(trainer.epoch_seconds), 1),
         "train_batch_size": config["train_batch_size"],
         "stopping_step": config["stopping_step"],
         "optimizer_steps": trainer.optimizer_steps,
-        "converged": len(trainer.epoch_seconds) < config["epochs"],
+        "converged": len(trainer.epoch_seconds) < config["epochs"] and not trainer.step_budget_spent,
         "valid_curve": trainer.valid_curve,
         "video_only_curve": trainer.video_only_curve,
         "test_per_user": {k: v.tolist() for k, v in trainer.evaluator.per_user.items()},

@@ -15,13 +15,18 @@ from recbole_vagnn.errors import CheckpointError
 from recbole_vagnn.evaluator import PerUserEvaluator
 
 
+class _StepBudgetSpent(Exception):
+    """Raised before an epoch once ``max_train_steps`` optimizer steps are trained; :meth:`fit` ends there."""
+
+
 class PluginTrainerMixin:
     """Trainer additions: seconds per epoch, the learning curve, per-user metrics, plain checkpoints.
 
     ``epoch_seconds`` lists the wall-clock seconds of every training epoch (evaluation excluded).
     ``optimizer_steps`` counts the batches trained; ``valid_curve`` holds one ``(optimizer steps,
     valid score)`` pair per validation; before ``min_train_steps`` the patience does not run down
-    (:mod:`recbole_vagnn.protocol`). For a model whose score has a vlogger part (VA-GNN's
+    (:mod:`recbole_vagnn.protocol`); after ``max_train_steps`` optimizer steps (0: no cap) the run
+    ends before its next epoch, as if the epoch cap had been reached (``step_budget_spent``). For a model whose score has a vlogger part (VA-GNN's
     ``use_vlogger_score``), every validation is run again inside its ``video_score_only()``
     context, with y = e_u.e_v (``video_only_curve``); if
     that scores higher at the best validation, :meth:`fit` logs a warning: the vlogger part hurts
@@ -43,9 +48,13 @@ class PluginTrainerMixin:
         self.optimizer_steps = 0
         self.valid_curve = []
         self.video_only_curve = []
+        self.step_budget_spent = False
         self._data_sha256 = None
 
     def _train_epoch(self, train_data, *args, **kwargs):
+        budget = self.config["max_train_steps"] or 0
+        if budget and self.optimizer_steps >= budget:
+            raise _StepBudgetSpent
         start = time.perf_counter()
         loss = super()._train_epoch(train_data, *args, **kwargs)
         self.epoch_seconds.append(time.perf_counter() - start)
@@ -71,7 +80,12 @@ class PluginTrainerMixin:
         return len(scores) - 1 - scores[::-1].index(best)
 
     def fit(self, train_data, valid_data=None, verbose=True, saved=True, show_progress=False, callback_fn=None):
-        result = super().fit(train_data, valid_data, verbose, saved, show_progress, callback_fn)
+        try:
+            result = super().fit(train_data, valid_data, verbose, saved, show_progress, callback_fn)
+        except _StepBudgetSpent:
+            self.step_budget_spent = True
+            self.logger.info(f"max_train_steps {self.config['max_train_steps']} reached: training ends")
+            result = self.best_valid_score, self.best_valid_result
         self._warn_if_vlogger_score_hurts()
         return result
 

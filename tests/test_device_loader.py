@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 import torch
 from recbole.data import data_preparation
-from recbole.data.dataloader import FullSortEvalDataLoader, TrainDataLoader
+from recbole.data.dataloader import TrainDataLoader
 
 from recbole_vagnn.config import Config
 from recbole_vagnn.data import create_dataset
@@ -86,9 +86,13 @@ def test_the_fast_path_is_used_where_it_applies_and_can_be_switched_off():
     assert isinstance(fast[0], DeviceTrainLoader) and all(isinstance(d, DeviceFullSortEval) for d in fast[1:])
     config, loaders = recbole_loaders("LightGCN", fast_loader=False)
     assert device_loaders(config, get_model("LightGCN"), *loaders) == loaders
-    config, loaders = recbole_loaders("LightGCN", fast_loader=True, metrics=["Recall", "ItemCoverage"])
+    config, loaders = recbole_loaders("LightGCN", fast_loader=True, metrics=["Recall", "ItemCoverage", "GAUC"])
+    fast = device_loaders(config, get_model("LightGCN"), *loaders)  # every ranking metric works on the device path
+    assert isinstance(fast[0], DeviceTrainLoader) and all(isinstance(d, DeviceFullSortEval) for d in fast[1:])
+    sampled = {"split": {"LS": "valid_and_test"}, "order": "TO", "group_by": "user", "mode": "uni100"}
+    config, loaders = recbole_loaders("LightGCN", fast_loader=True, eval_args=sampled)
     kept = device_loaders(config, get_model("LightGCN"), *loaders)
-    assert isinstance(kept[0], TrainDataLoader) and isinstance(kept[1], FullSortEvalDataLoader)
+    assert isinstance(kept[0], TrainDataLoader) and not isinstance(kept[1], DeviceFullSortEval)
 
 
 def test_a_seeded_run_on_the_fast_path_repeats():

@@ -45,7 +45,6 @@ budget and choice) and :mod:`~recbole_vagnn.experiments.report` (tables, CSV, ch
 ties them together and holds the command line.
 """
 
-import os
 from pathlib import Path
 
 from recbole_vagnn.cli import argument_parser, run_main
@@ -53,7 +52,15 @@ from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.experiments.jobs import Job, run_jobs
 from recbole_vagnn.experiments.labels import ABLATION_NAMES, PAPER_MODELS, VARIANTS, check_labels, resolve
-from recbole_vagnn.experiments.report import bar_chart, curve_chart, markdown_table, significance, summarise, write_csv
+from recbole_vagnn.experiments.report import (
+    bar_chart,
+    curve_chart,
+    markdown_table,
+    metric_name,
+    significance,
+    summarise,
+    write_csv,
+)
 from recbole_vagnn.experiments.tuning import trial_settings, tune
 from recbole_vagnn.model.ablations import ABLATIONS
 
@@ -79,7 +86,7 @@ def benchmark(
     base_config = {"show_progress": False, **(base_config or {})}
     chosen = None
     if trials:
-        runs, chosen = tune(labels, trials, seeds, dataset, base_config, config_files, run_dir, ray_options)
+        runs, chosen, _ = tune(labels, trials, seeds, dataset, base_config, config_files, run_dir, ray_options)
     else:
         jobs = [Job(label, seed, run_dir / f"{label}-seed{seed}.json") for label in labels for seed in seeds]
         done = run_jobs(jobs, dataset, base_config, config_files, run_dir, ray_options)
@@ -88,14 +95,16 @@ def benchmark(
     tests = significance(runs, rows, reference)
     names = names or {}
     stem = stem or dataset
-    lift = next((run.get("link_lift") for label_runs in runs.values() for run in label_runs), None)
+    first_run = next(iter(runs.values()))[0]
+    lift = first_run.get("link_lift")
+    valid_name = metric_name(first_run["valid_metric"])
     protocol = f"{len(seeds)} seed(s) from {seeds[0]}" + (
-        f", tuned with {trials} trial(s) per model on valid Recall@10" if trials else ", each model's defaults"
+        f", tuned with {trials} trial(s) per model on valid {valid_name}" if trials else ", each model's defaults"
     )
     header = [
         f"{format_link_lift(lift)}.",
         "",
-        f"Protocol: {protocol}; early stopping on valid Recall@10 under the convergence rule.",
+        f"Protocol: {protocol}; early stopping on valid {valid_name} under the convergence rule.",
     ]
     if chosen:
         header += [
@@ -109,13 +118,12 @@ def benchmark(
     title = f"{dataset}: test performance, {len(seeds)} seed(s), {trained} epochs per run" + (
         f", tuned ({trials} trials per model)" if trials else ""
     )
-    (out_dir / f"{stem}.md").write_text(
-        markdown_table(rows, names, reference, f"{dataset}: test performance", tests, header)
-    )
+    table = markdown_table(rows, names, reference, f"{dataset}: test performance", tests, header)
+    (out_dir / f"{stem}.md").write_text(table)
     write_csv(rows, out_dir / f"{stem}.csv", reference, tests, chosen)
     bar_chart(rows, names, out_dir / f"{stem}.png", title)
     curve_chart(runs, names, out_dir / f"{stem}-curves.png", f"{dataset}: validation curves, seed {seeds[0]}")
-    print(format_link_lift(lift))
+    print(f"\n{table}")
     print(f"wrote {out_dir / stem}.md, .csv, .png, -curves.png")
     return rows
 
@@ -146,7 +154,29 @@ def main(argv=None):
     parser.add_argument("--ray_address", default=None, help="with --tune: a running Ray cluster (None: a local one)")
     parser.add_argument("--cpus_per_trial", type=int, default=1, help="with --tune: CPU cores Ray gives each run")
     parser.add_argument(
-        "--verbose", action="store_true", help="log every run's epochs (RecBole's state: INFO); else warnings only"
+        "--gpus_per_trial",
+        type=float,
+        default=None,
+        help="with --tune: share of a GPU Ray gives each run, e.g. 0.25 packs four on a GPU (None: 0.25 where the "
+        "cluster has GPUs, else 0)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        choices=("fifo", "asha"),
+        default="fifo",
+        help="with --tune: fifo runs every trial to its end; asha (Ray's ASHA) stops the worst trials of each model "
+        "early, its first rung at the convergence rule's min_train_steps",
+    )
+    parser.add_argument(
+        "--max_steps",
+        type=int,
+        default=0,
+        help="cap on each run's optimizer steps, the same for every model (0: none beyond --epochs)",
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log every run's epochs (RecBole's state: INFO) and Ray's own output; else warnings only",
     )
     args, base_config = parse_experiment_arguments(parser, argv)
     if not args.verbose:  # one line per run from the benchmark itself; the stored runs keep the curves
@@ -155,6 +185,10 @@ def main(argv=None):
         raise ConfigError(f"--seeds must be at least 1, got {args.seeds}")
     if args.trials < 1:
         raise ConfigError(f"--trials must be at least 1, got {args.trials}")
+    if args.max_steps < 0 or (args.gpus_per_trial is not None and args.gpus_per_trial < 0):
+        raise ConfigError("--max_steps and --gpus_per_trial must be >= 0")
+    if args.max_steps:
+        base_config["max_train_steps"] = args.max_steps
     seeds = [2020 + i for i in range(args.seeds)]
     if args.ablations:
         labels, names, stem = ["VAGNN"] + [f"VAGNN-{k}" for k in ABLATIONS], ABLATION_NAMES, f"{args.dataset}-ablations"
@@ -169,7 +203,14 @@ def main(argv=None):
         for label in labels:  # every grid must hold the budget before anything runs
             trial_settings(resolve(label)[0], args.trials)
         trials, stem = args.trials, f"{stem}-tuned"
-        ray_options = {"address": args.ray_address, "cpus_per_trial": args.cpus_per_trial}
+        ray_options = {
+            "address": args.ray_address,
+            "cpus_per_trial": args.cpus_per_trial,
+            "gpus_per_trial": args.gpus_per_trial,
+            "scheduler": args.scheduler,
+            "max_steps": args.max_steps or 10**9,  # ASHA's max_t; without a cap the runs end by early stopping
+            "verbose": args.verbose,
+        }
     benchmark(
         args.dataset,
         labels,
@@ -185,5 +226,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     run_main(main)

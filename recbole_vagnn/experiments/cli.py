@@ -1,9 +1,12 @@
 """Command-line arguments shared by the experiment commands (benchmark, sweep)."""
 
+import os
 import sys
+from pathlib import Path
 
 from recbole_vagnn.cli import add_config_files_flag, config_file_list
-from recbole_vagnn.paths import DEFAULT_DATASET
+from recbole_vagnn.errors import ConfigError
+from recbole_vagnn.paths import DEFAULT_DATASET, config_file_path, dataset_dir, missing_dataset_error
 
 
 def add_experiment_arguments(parser):
@@ -21,14 +24,23 @@ def parse_experiment_arguments(parser, argv):
     """Parse ``argv``; return ``(args, base RecBole config dict)``.
 
     ``sys.argv`` is cut to the program name afterwards: RecBole's ``Config`` reads ``--key=value``
-    flags from it and would take this command's own flags as config.
+    flags from it and would take this command's own flags as config. Every path is made absolute
+    here, on the driver (``data_path`` from ``--data_path`` or the default ``dataset/`` then the
+    embedded data, ``--config_files``, ``--out``), and the dataset and config files are checked:
+    Ray trials run in working folders of their own, where a relative path finds nothing.
     """
     args = parser.parse_args(argv)
-    args.config_files = config_file_list(args.config_files)
     sys.argv = sys.argv[:1]
-    base_config = {}
-    if args.data_path:
-        base_config["data_path"] = args.data_path
+    folder = dataset_dir(args.data_path, args.dataset)
+    if not folder.is_dir():
+        raise missing_dataset_error(args.dataset, folder)
+    args.config_files = [str(config_file_path(file).resolve()) for file in config_file_list(args.config_files) or []]
+    for file in args.config_files:
+        if not Path(file).is_file():
+            raise ConfigError(f"--config_files: {file}: file not found")
+    args.config_files = args.config_files or None
+    args.out = str(Path(args.out).resolve())
+    base_config = {"data_path": str(folder.parent.resolve()) + os.sep}
     if args.epochs is not None:
         base_config["epochs"] = args.epochs
     return args, base_config

@@ -1,17 +1,44 @@
-"""The benchmark's report: per-model summaries, the significance tests, the Markdown table, CSV and charts."""
+"""The benchmark's report: per-model summaries, the significance tests, the Markdown table, CSV and charts.
+
+Every metric the runs were evaluated with (the config's ``metrics`` and ``topk``) is reported, in
+RecBole's order; for a metric where smaller is better (RecBole's ``smaller_metrics``: MAE, RMSE,
+LogLoss, GiniIndex, AveragePopularity) the best value is the smallest. Significance tests need
+per-user values (:mod:`recbole_vagnn.evaluator`); the table says which metrics have none.
+"""
 
 import json
 import statistics
 
-from recbole_vagnn.experiments.run_store import METRICS
+
+def metric_keys(runs_by_label):
+    """The test metrics every run has, in the first run's (RecBole's) order."""
+    runs = [run for label_runs in runs_by_label.values() for run in label_runs]
+    return [key for key in runs[0]["test"] if all(key in run["test"] for run in runs)]
+
+
+def row_metrics(rows):
+    """The metric columns of :func:`summarise`'s rows."""
+    first = next(iter(rows.values()))
+    return [key for key in first if f"{key} std" in first]
+
+
+def smaller_is_better(key):
+    from recbole.evaluator import smaller_metrics
+
+    return key.split("@")[0] in {metric.lower() for metric in smaller_metrics}
+
+
+def _best(values, key):
+    return min(values) if smaller_is_better(key) else max(values)
 
 
 def summarise(runs_by_label):
     """Per label: mean and std (0 for one seed) of each test metric, seconds per epoch, best epoch, capped runs."""
+    metrics = metric_keys(runs_by_label)
     rows = {}
     for label, runs in runs_by_label.items():
         row = {}
-        for key in METRICS:
+        for key in metrics:
             values = [run["test"][key] for run in runs]
             row[key] = statistics.fmean(values)
             row[f"{key} std"] = statistics.stdev(values) if len(values) > 1 else 0.0
@@ -30,44 +57,63 @@ def improvement(rows, reference):
     if reference not in rows or not others:
         return None
     result = {}
-    for key in METRICS:
-        best_other = max(rows[label][key] for label in others)
-        result[key] = 100.0 * (rows[reference][key] - best_other) / best_other if best_other > 0 else float("nan")
+    for key in row_metrics(rows):
+        best_other = _best([rows[label][key] for label in others], key)
+        gain = 100.0 * (rows[reference][key] - best_other) / best_other if best_other > 0 else float("nan")
+        result[key] = -gain if smaller_is_better(key) else gain
     return result
 
 
 def significance(runs_by_label, rows, reference):
-    """Per metric, the paired test of the reference against the best other model (by mean), or None."""
+    """Per metric, the paired test of the reference against the best other model (by mean), or None.
+
+    A metric without per-user values in every compared run (AUC, ItemCoverage, ...) maps to None.
+    """
     from recbole_vagnn.experiments.significance import paired_test
 
     others = [label for label in rows if label != reference]
     if reference not in rows or not others:
         return None
     tests = {}
-    for key in METRICS:
-        best_other = max(others, key=lambda label: rows[label][key])
-        if all("test_per_user" in run for run in runs_by_label[reference] + runs_by_label[best_other]):
+    for key in row_metrics(rows):
+        best_other = sorted(others, key=lambda label: rows[label][key], reverse=not smaller_is_better(key))[0]
+        compared = runs_by_label[reference] + runs_by_label[best_other]
+        if all(key in run.get("test_per_user", {}) for run in compared):
             tests[key] = {"versus": best_other, **paired_test(runs_by_label[reference], runs_by_label[best_other], key)}
-    return tests or None
+        else:
+            tests[key] = None
+    return tests if any(tests.values()) else None
 
 
-def _metric_name(key):
-    return key.replace("recall", "Recall").replace("ndcg", "NDCG")
+METRIC_NAMES = {  # RecBole's class names, for the lower-case keys of its results
+    name.lower(): name
+    for name in "Recall MRR NDCG Hit Precision MAP GAUC AUC MAE RMSE LogLoss ItemCoverage AveragePopularity "
+    "GiniIndex ShannonEntropy TailPercentage".split()
+}
+
+
+def metric_name(key):
+    name, at, k = key.partition("@")
+    return METRIC_NAMES.get(name, name) + at + k
 
 
 def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
+    metrics = row_metrics(rows)
     # best and runner-up by value, so that tied models get the same mark
-    ranked = {key: sorted({round(row[key], 4) for row in rows.values()}, reverse=True) for key in METRICS}
-    header = "| Model | " + " | ".join(_metric_name(k) for k in METRICS)
+    ranked = {
+        key: sorted({round(row[key], 4) for row in rows.values()}, reverse=not smaller_is_better(key))
+        for key in metrics
+    }
+    header = "| Model | " + " | ".join(metric_name(k) for k in metrics)
     lines = [f"### {title}", "", *header_lines]
     if header_lines:
         lines.append("")
-    lines += [header + " | s/epoch | steps | best epoch |", "|---" * (len(METRICS) + 4) + "|"]
+    lines += [header + " | s/epoch | steps | best epoch |", "|---" * (len(metrics) + 4) + "|"]
     for label, row in rows.items():
         cells = []
-        for key in METRICS:
+        for key in metrics:
             cell = f"{row[key]:.4f}" + (f" ± {row[key + ' std']:.4f}" if row["seeds"] > 1 else "")
-            if label == reference and tests and key in tests and tests[key]["p"] < 0.05 and tests[key]["diff"] > 0:
+            if label == reference and tests and tests.get(key) and tests[key]["p"] < 0.05 and tests[key]["diff"] > 0:
                 cell += "†"
             if round(row[key], 4) == ranked[key][0]:
                 cell = f"**{cell}**"
@@ -82,12 +128,12 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
         )
     gains = improvement(rows, reference)
     if gains:
-        lines.append("| Improv. (%) | " + " | ".join(f"{gains[k]:.2f}" for k in METRICS) + " | | | |")
+        lines.append("| Improv. (%) | " + " | ".join(f"{gains[k]:.2f}" for k in metrics) + " | | | |")
     if tests:
-        lines.append("| p (Wilcoxon, users) | " + " | ".join(_p_cell(tests.get(k)) for k in METRICS) + " | | | |")
+        lines.append("| p (Wilcoxon, users) | " + " | ".join(_p_cell(tests.get(k)) for k in metrics) + " | | | |")
         lines.append(
             "| seeds with p < 0.05 | "
-            + " | ".join(f"{t['seeds_better']}/{t['seeds']}" if t else "" for t in (tests.get(k) for k in METRICS))
+            + " | ".join(f"{t['seeds_better']}/{t['seeds']}" if t else "" for t in (tests.get(k) for k in metrics))
             + " | | | |"
         )
     seeds = {row["seeds"] for row in rows.values()}
@@ -98,12 +144,18 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
     if gains:
         notes.append(f"Improv. = {names.get(reference, reference)} over the best other model of each column.")
     if tests:
-        versus = sorted({names.get(t["versus"], t["versus"]) for t in tests.values()})
+        versus = sorted({names.get(t["versus"], t["versus"]) for t in tests.values() if t})
         notes.append(
             f"p: two-sided Wilcoxon signed-rank test of {names.get(reference, reference)} against the best other model "
             f"({', '.join(versus)}) on per-user values averaged over seeds; † marks a significant improvement "
             "(p < 0.05); 'seeds with p < 0.05' counts the seeds whose own test finds it significantly better."
         )
+        untested = [metric_name(key) for key in metrics if not tests.get(key)]
+        if untested:
+            notes.append(
+                f"No per-user test for {', '.join(untested)}: RecBole defines {'it' if len(untested) == 1 else 'them'} "
+                "over the whole evaluation, not per user."
+            )
     if any(row["capped"] for row in rows.values()):
         notes.append("‡ some runs reached the epoch cap before early stopping: not converged, raise --epochs.")
     lines += ["", " ".join(notes)]
@@ -112,7 +164,7 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
 
 def _p_cell(test):
     if not test:
-        return ""
+        return "no per-user test"
     return f"{test['p']:.2g} ({test['diff']:+.4f})"
 
 
@@ -122,10 +174,11 @@ def write_csv(rows, path, reference=None, tests=None, chosen=None):
     the tuned settings."""
     import csv
 
-    columns = ["model"] + [c for key in METRICS for c in (key, f"{key} std")]
+    metrics = row_metrics(rows)
+    columns = ["model"] + [c for key in metrics for c in (key, f"{key} std")]
     columns += ["seconds/epoch", "steps", "best epoch", "capped", "seeds"]
     test_columns = (
-        [c for key in METRICS for c in (f"{key} p", f"{key} diff", f"{key} versus", f"{key} seeds better")]
+        [c for key in metrics for c in (f"{key} p", f"{key} diff", f"{key} versus", f"{key} seeds better")]
         if tests
         else []
     )
@@ -134,7 +187,7 @@ def write_csv(rows, path, reference=None, tests=None, chosen=None):
         writer.writerow(columns + test_columns + (["params"] if chosen else []))
         for label, row in rows.items():
             values = [label] + [f"{row[c]:.6g}" for c in columns[1:]]
-            for key in METRICS if tests else ():
+            for key in metrics if tests else ():
                 test = tests.get(key) if label == reference else None
                 values += (
                     [
@@ -160,15 +213,16 @@ def _pyplot():
 
 def bar_chart(rows, names, path, title):
     """Test metrics per model, with the std over seeds as error bars where there are several seeds."""
+    metrics = row_metrics(rows)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(rows)
     for i, (label, row) in enumerate(rows.items()):
-        positions = [j + i * width for j in range(len(METRICS))]
-        errors = [row[f"{k} std"] for k in METRICS] if row["seeds"] > 1 else None
-        ax.bar(positions, [row[k] for k in METRICS], width, yerr=errors, label=names.get(label, label), capsize=2)
-    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(METRICS))])
-    ax.set_xticklabels([_metric_name(k) for k in METRICS])
+        positions = [j + i * width for j in range(len(metrics))]
+        errors = [row[f"{k} std"] for k in metrics] if row["seeds"] > 1 else None
+        ax.bar(positions, [row[k] for k in metrics], width, yerr=errors, label=names.get(label, label), capsize=2)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(metrics))])
+    ax.set_xticklabels([metric_name(k) for k in metrics])
     ax.set_ylabel("test score")
     ax.set_title(title, fontsize="medium")
     ax.legend(fontsize="small", ncol=2)
@@ -178,7 +232,7 @@ def bar_chart(rows, names, path, title):
 
 
 def curve_chart(runs_by_label, names, path, title):
-    """Validation score against optimizer steps, the first seed's run of each model, the chosen checkpoint marked."""
+    """Validation score against optimizer steps, the first seed's run of each model, the kept checkpoint marked."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for label, runs in runs_by_label.items():
@@ -187,10 +241,10 @@ def curve_chart(runs_by_label, names, path, title):
             continue
         steps, scores = zip(*curve)
         (line,) = ax.plot(steps, scores, label=names.get(label, label), linewidth=1.2)
-        best = max(range(len(scores)), key=scores.__getitem__)
-        ax.plot(steps[best], scores[best], marker="o", color=line.get_color())
+        kept = steps.index(runs[0]["best_valid_step"])
+        ax.plot(steps[kept], scores[kept], marker="o", color=line.get_color())
     ax.set_xlabel("optimizer steps")
-    ax.set_ylabel("valid Recall@10")
+    ax.set_ylabel(f"valid {metric_name(next(iter(runs_by_label.values()))[0]['valid_metric'])}")
     ax.set_title(title, fontsize="medium")
     ax.legend(fontsize="small", ncol=2)
     fig.tight_layout()

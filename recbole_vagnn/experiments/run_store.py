@@ -13,8 +13,6 @@ import tempfile
 from recbole_vagnn.data.atomic import follow_umask
 from recbole_vagnn.experiments.labels import resolve
 
-METRICS = [f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)]
-
 
 def write_atomically(path, text):
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
@@ -28,6 +26,7 @@ def write_atomically(path, text):
 NOT_IDENTITY = {
     "checkpoint_dir",
     "data_path",
+    "gpu_id",  # which GPU of a node (Ray assigns it per trial); the device kind stays in the identity
     "show_progress",
     "state",
     "log_wandb",
@@ -89,12 +88,8 @@ def stored_run(path, identity):
         run = json.loads(path.read_text())
     except (ValueError, UnicodeDecodeError):
         run = None
-    if not (
-        isinstance(run, dict)
-        and isinstance(run.get("test"), dict)
-        and set(METRICS) <= set(run["test"])
-        and isinstance(run.get("identity"), dict)
-    ):
+    finished = isinstance(run, dict) and (run.get("stopped_early") or isinstance(run.get("test"), dict) and run["test"])
+    if not (finished and isinstance(run.get("identity"), dict)):
         return None, f"{path.name} is not a readable stored run"
     if run["identity"] != identity:
         changes = identity_changes(run["identity"], identity)
@@ -102,23 +97,50 @@ def stored_run(path, identity):
     return run, None
 
 
-def train_run(label, seed, dataset, base_config, config_files, checkpoint_dir, identity, params=None):
-    """Train and test ``label`` with ``seed`` (and the tuned ``params``); return the run to store."""
+def train_run(
+    label,
+    seed,
+    dataset,
+    base_config,
+    config_files,
+    checkpoint_dir,
+    identity,
+    params=None,
+    device_config=None,
+    report=None,
+):
+    """Train and test ``label`` with ``seed`` (and the tuned ``params``); return the run to store.
+
+    ``device_config`` (a Ray trial's GPU, :func:`~recbole_vagnn.experiments.ray_jobs.trial_device_config`)
+    is added to the config; it says where the run trains, not what it computes, so it is no part
+    of the identity. ``report(optimizer_steps, choice score)`` is called after each validation.
+    ``choice_score`` is the early-stopping score with larger better (RecBole's valid_metric,
+    negated where smaller is better): what tuning chooses on.
+    """
     from recbole_vagnn.quick_start import run_recbole
 
     model, overrides = resolve(label)
     config = {**base_config, **overrides, **(params or {}), "seed": seed, "checkpoint_dir": str(checkpoint_dir)}
-    result = run_recbole(model=model, dataset=dataset, config_file_list=config_files, config_dict=config)
+    config.update(device_config or {})
+    result = run_recbole(
+        model=model, dataset=dataset, config_file_list=config_files, config_dict=config, on_validation=report
+    )
+    sign = 1 if result["valid_score_bigger"] else -1
     return {
         "label": label,
         "seed": seed,
         "params": params or {},
         "identity": identity,
-        "test": {k: float(result["test_result"][k]) for k in METRICS},
-        "valid": {k: float(result["best_valid_result"][k]) for k in METRICS},
+        "test": {k: float(v) for k, v in result["test_result"].items()},
+        "valid": {k: float(v) for k, v in result["best_valid_result"].items()},
+        "valid_metric": result["valid_metric"],
+        "valid_score": float(result["best_valid_score"]),
+        "valid_score_bigger": result["valid_score_bigger"],
+        "choice_score": sign * float(result["best_valid_score"]),
         "seconds_per_epoch": result["seconds_per_epoch"],
         "epochs": result["epochs"],
         "best_epoch": result["best_epoch"],
+        "best_valid_step": result["best_valid_step"],
         "converged": result["converged"],
         "train_batch_size": result["train_batch_size"],
         "optimizer_steps": result["optimizer_steps"],
@@ -126,14 +148,17 @@ def train_run(label, seed, dataset, base_config, config_files, checkpoint_dir, i
         "video_only_curve": result["video_only_curve"],
         "link_lift": result["link_lift"],
         "test_users": result["test_users"],
-        "test_per_user": {k: result["test_per_user"][k] for k in METRICS},
+        "test_per_user": result["test_per_user"],
     }
 
 
 def store(job, run):
     job.path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(job.path, json.dumps(run))
-    print(
-        f"{job.title}: valid recall@10 {run['valid']['recall@10']:.4f}, test {run['test']['recall@10']:.4f}", flush=True
-    )
+    print(f"{job.title}: {valid_summary(run)}", flush=True)
     return run
+
+
+def valid_summary(run):
+    """``valid recall@10 0.3120``: the score the run was early-stopped and is chosen on (test scores stay in the table)."""
+    return f"valid {run['valid_metric']} {run['valid_score']:.4f}"

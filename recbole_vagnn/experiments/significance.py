@@ -17,7 +17,8 @@ ALPHA = 0.05
 
 
 def _per_user(run, metric):
-    return dict(zip(run["test_users"], run["test_per_user"][metric]))
+    """``{user: value}``; a NaN value (GAUC of a user without negatives) is left out, as RecBole leaves it out."""
+    return {user: value for user, value in zip(run["test_users"], run["test_per_user"][metric]) if value == value}
 
 
 def _wilcoxon(a, b):

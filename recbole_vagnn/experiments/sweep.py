@@ -18,7 +18,6 @@ Recall@10 and NDCG@10 against the value, log scale, as in the paper's figures).
 """
 
 import csv
-import os
 from pathlib import Path
 
 from recbole_vagnn.cli import argument_parser, run_main
@@ -73,9 +72,9 @@ def progress_callback(param, total):
 
 def sweep(param, grid, dataset, out_dir, ray_address=None, cpus_per_trial=1, base_config=None, config_files=None):
     """Run the grid for one parameter on Ray Tune; write CSV and PNG; return [(value, metrics)]."""
-    from ray import air, tune
+    from ray import tune
 
-    from recbole_vagnn.experiments.ray_jobs import init_ray
+    from recbole_vagnn.experiments.ray_jobs import init_ray, tune_api
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -94,7 +93,7 @@ def sweep(param, grid, dataset, out_dir, ray_address=None, cpus_per_trial=1, bas
     tuner = tune.Tuner(
         tune.with_resources(trial, {"cpu": cpus_per_trial}),
         param_space=config,
-        run_config=air.RunConfig(
+        run_config=tune_api()[0](
             name=f"sweep-{dataset}-{param}",
             storage_path=str((out_dir / "ray").resolve()),  # Ray needs an absolute path
             verbose=0,
@@ -175,5 +174,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     run_main(main)

@@ -3,6 +3,7 @@
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.jobs import Job, run_jobs
 from recbole_vagnn.experiments.labels import resolve
+from recbole_vagnn.experiments.run_store import run_identity
 
 
 def tuning_space(model):
@@ -38,9 +39,13 @@ def trial_settings(model, trials, seed=0):
 def tune(labels, trials, seeds, dataset, base_config, config_files, run_dir, ray_options):
     """Tune every label on its grid (first seed, valid metric), then run the chosen settings on every seed.
 
-    Returns ``(runs by label, chosen params by label)``.
+    With ``ray_options["scheduler"] == "asha"`` each model's trials form one Ray Tune run of their
+    own (ASHA compares a trial with the other trials of its model only), and ASHA's first rung is
+    the convergence rule's ``min_train_steps``. A chosen trial that the scheduler stopped before
+    its end is trained again in full as the first seed's final run.
+
+    Returns ``(runs by label, chosen params by label, trial runs by label)``.
     """
-    metric = "recall@10"
     trial_jobs = {
         label: [
             Job(label, seeds[0], run_dir / "tune" / f"{label}-trial{k}.json", params, f"{label} trial {k + 1}/{trials}")
@@ -48,18 +53,35 @@ def tune(labels, trials, seeds, dataset, base_config, config_files, run_dir, ray
         ]
         for label in labels
     }
-    print(f"tuning: {trials} trial(s) per model, chosen on valid {metric}, seed {seeds[0]}", flush=True)
-    flat = [job for jobs in trial_jobs.values() for job in jobs]
-    trial_runs = dict(zip(flat, run_jobs(flat, dataset, base_config, config_files, run_dir, ray_options)))
+    scheduler = ray_options.get("scheduler", "fifo")
+    if scheduler == "asha":
+        identity = run_identity(labels[0], seeds[0], dataset, base_config, config_files)
+        ray_options = {**ray_options, "min_train_steps": identity["config"]["min_train_steps"]}
+    print(
+        f"tuning: {trials} trial(s) per model, {scheduler.upper()} scheduler, chosen on validation, seed {seeds[0]}",
+        flush=True,
+    )
+    groups = (
+        list(trial_jobs.values()) if scheduler == "asha" else [[job for jobs in trial_jobs.values() for job in jobs]]
+    )
+    trial_runs = {}
+    for group in groups:
+        trial_runs.update(zip(group, run_jobs(group, dataset, base_config, config_files, run_dir, ray_options)))
     chosen, best_runs = {}, {}
     for label, jobs in trial_jobs.items():
-        best = max(jobs, key=lambda job: trial_runs[job]["valid"][metric])
+        best = max(jobs, key=lambda job: trial_runs[job]["choice_score"])
         chosen[label], best_runs[label] = best.params, trial_runs[best]
     final = [
         Job(label, seed, run_dir / "tuned" / f"{label}-seed{seed}.json", chosen[label])
         for label in labels
-        for seed in seeds[1:]
+        for seed in seeds
+        if seed != seeds[0] or best_runs[label].get("stopped_early")
     ]
-    final_runs = dict(zip(final, run_jobs(final, dataset, base_config, config_files, run_dir, ray_options)))
-    runs = {label: [best_runs[label]] + [final_runs[j] for j in final if j.label == label] for label in labels}
-    return runs, chosen
+    final_options = {**ray_options, "scheduler": "fifo"}  # final runs are never stopped early
+    final_runs = dict(zip(final, run_jobs(final, dataset, base_config, config_files, run_dir, final_options)))
+    runs = {
+        label: [run for run in [best_runs[label]] if not run.get("stopped_early")]
+        + [final_runs[job] for job in final if job.label == label]
+        for label in labels
+    }
+    return runs, chosen, {label: [trial_runs[job] for job in jobs] for label, jobs in trial_jobs.items()}
