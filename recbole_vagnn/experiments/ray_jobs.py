@@ -92,16 +92,19 @@ def trial_resources(cpus, gpus, cluster_gpus):
 def trial_device_config(gpu_ids):
     """RecBole config keys that make a trial train on the GPUs Ray assigned it, or on the CPU if none.
 
-    RecBole's ``Config`` sets ``CUDA_VISIBLE_DEVICES`` to ``gpu_id``; given Ray's ids it sets the
-    value Ray already set, so ``cuda:0`` in the trial is the GPU Ray planned for it.
+    RecBole's ``Config`` sets ``CUDA_VISIBLE_DEVICES`` to ``gpu_id`` and trains on the CPU where
+    it is empty; given Ray's ids it sets the value Ray already set, so ``cuda:0`` in the trial is the
+    GPU Ray planned for it, and a trial without a GPU stays on the CPU.
     """
-    if not gpu_ids:
-        return {"use_gpu": False}
-    return {"use_gpu": True, "gpu_id": ",".join(str(gpu) for gpu in gpu_ids)}
+    return {"gpu_id": ",".join(str(gpu) for gpu in gpu_ids)}
 
 
 def asha_scheduler(min_train_steps, max_steps):
-    """Ray's ASHA over optimizer steps; the first rung is at ``min_train_steps`` (at least 1)."""
+    """Ray's ASHA over optimizer steps; the first rung is at ``min_train_steps`` (at least 1).
+
+    Its cap lies one step past ``max_steps``: a run ends itself there (``max_train_steps``) and
+    reports its test result, which ASHA's own stop at the cap would cut off.
+    """
     from ray.tune.schedulers import ASHAScheduler
 
     grace = max(int(min_train_steps or 0), 1)
@@ -110,7 +113,7 @@ def asha_scheduler(min_train_steps, max_steps):
         metric="valid_score",
         mode="max",
         grace_period=grace,
-        max_t=max(int(max_steps), grace + 1),
+        max_t=max(int(max_steps) + 1, grace + 1),
         reduction_factor=4,
     )
 

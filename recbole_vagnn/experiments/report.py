@@ -157,7 +157,9 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
                 "over the whole evaluation, not per user."
             )
     if any(row["capped"] for row in rows.values()):
-        notes.append("‡ some runs reached the epoch cap before early stopping: not converged, raise --epochs.")
+        notes.append(
+            "‡ some runs reached the epoch cap (or --max_steps) before early stopping: not converged, raise the cap."
+        )
     lines += ["", " ".join(notes)]
     return "\n".join(lines) + "\n"
 

@@ -155,7 +155,6 @@ def train_run(
 def store(job, run):
     job.path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(job.path, json.dumps(run))
-    print(f"{job.title}: {valid_summary(run)}", flush=True)
     return run
 
 

@@ -208,6 +208,28 @@ def help_latency(repeats=3):
     return seconds
 
 
+def ray_overhead(models, epochs, threads):
+    """``{model: (plain s/epoch, Ray trial s/epoch)}``: each model trained ``epochs`` epochs on the embedded data,
+    once in this process and once as a local Ray Tune trial with as many CPUs, same seed and setting."""
+    from recbole_vagnn.experiments.jobs import Job
+    from recbole_vagnn.experiments.ray_jobs import run_on_ray
+    from recbole_vagnn.experiments.run_store import run_identity, train_run
+
+    config = {"epochs": epochs, "state": "WARNING", "show_progress": False, "min_train_steps": 0}
+    seconds = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for model in models:
+            identity = run_identity(model, 2020, DEFAULT_DATASET, config, None)
+            arguments = (model, 2020, DEFAULT_DATASET, config, None, Path(tmp) / f"{model}-plain", identity)
+            plain = train_run(*arguments)
+            job = Job(model, 2020, Path(tmp) / f"{model}.json", title=f"{model} as a Ray trial")
+            todo = [(job, (model, 2020, DEFAULT_DATASET, config, None, Path(tmp) / f"{model}-ray", identity))]
+            options = {"storage": Path(tmp) / "ray", "cpus_per_trial": threads, "gpus_per_trial": 0}
+            ((_, trial),) = run_on_ray(train_run, todo, options, on_result=lambda job, run: run)
+            seconds[model] = (plain["seconds_per_epoch"], trial["seconds_per_epoch"])
+    return seconds
+
+
 def main(argv=None):
     parser = argument_parser(__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5, help="training epochs per model (first is warm-up)")
@@ -222,6 +244,11 @@ def main(argv=None):
     parser.add_argument(
         "--help_latency", action="store_true", help="only time 'recbole-vagnn COMMAND --help' for every command"
     )
+    parser.add_argument(
+        "--ray_overhead",
+        action="store_true",
+        help="only compare seconds per epoch of plain runs and of the same runs as local Ray trials (embedded data)",
+    )
     args = parser.parse_args(argv)
     if args.help_latency:
         print(f"{'recbole-vagnn COMMAND --help':32} {'seconds (median of 3)':>22}")
@@ -233,6 +260,15 @@ def main(argv=None):
             f"--epochs must be at least 2: the first epoch is a warm-up and is not timed, got {args.epochs}"
         )
     import torch
+
+    if args.ray_overhead:
+        sys.argv = sys.argv[:1]
+        torch.set_num_threads(args.threads)
+        print(f"embedded data, {args.epochs} epochs, {args.threads} CPU thread(s) each; a quiet machine is assumed")
+        print(f"{'model':10} {'plain s/epoch':>14} {'Ray trial s/epoch':>18} {'trial / plain':>14}")
+        for model, (plain, trial) in ray_overhead(["LightGCN", "VAGNN"], args.epochs, args.threads).items():
+            print(f"{model:10} {plain:14.3f} {trial:18.3f} {trial / plain:13.2f}x", flush=True)
+        return
 
     from recbole_vagnn.data.atomic import write_tripartite
     from recbole_vagnn.experiments.synthetic import generate
