@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from tqdm import tqdm
 
 from recbole_vagnn.cli import argument_parser, run_main
-from recbole_vagnn.data.atomic import write_tripartite
+from recbole_vagnn.data.atomic import check_output_folder, write_tripartite
 from recbole_vagnn.data.signal import format_link_lift, leave_one_out_link_lift
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
 from recbole_vagnn.errors import InputError
@@ -110,33 +110,60 @@ def _integer_ids(values, path, column, first_line):
     return text.astype(np.int64)
 
 
-def read_checked_csv(path, columns, numeric=(), ids=(), chunksize=1_000_000, sep=","):
+DATA_SUFFIXES = {".csv", ".tsv", ".tab", ".dat", ".txt", ".parquet", ".pq", ".gz", ".inter", ".item"}
+
+
+def check_input_file(path):
+    """``path`` as a Path if it is a file; a folder is refused with the data files it holds, a missing file named."""
+    path = Path(path)
+    if path.is_dir():
+        found = sorted(str(file) for file in path.iterdir() if file.is_file() and file.suffix.lower() in DATA_SUFFIXES)
+        listed = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+        raise ConversionError(
+            f"{path} is a folder, not a table file: "
+            + (f"give one of its data files: {listed}" if found else "it holds no data file (.csv, .tsv, .dat, ...)")
+        )
+    if not path.is_file():
+        raise ConversionError(f"{path}: file not found")
+    return path
+
+
+def positional_names(path, sep):
+    """``["1", "2", ...]``: the column names of a headerless text file, by position (1 is the first), from its first line."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        first = handle.readline().rstrip(b"\r\n")
+    return [str(position) for position in range(1, len(first.split(sep.encode())) + 1)]
+
+
+def read_checked_csv(path, columns, numeric=(), ids=(), chunksize=1_000_000, sep=",", header=True):
     """Yield DataFrame chunks of ``columns`` from ``path``, with a progress bar over the file's bytes.
 
     ``path`` may be gzip-compressed (``.gz``). Columns in ``ids`` become int64; those in
-    ``numeric`` become floats (empty: NaN). Raises :class:`ConversionError` naming the file (and
-    line) for: a missing or empty file, missing columns, a row with more fields than the header,
-    a last row with fewer (a cut-off file), a non-numeric value in ``numeric``, an empty,
-    fractional or overflowing id in ``ids``.
+    ``numeric`` become floats (empty: NaN). Without a ``header`` line the columns are named by
+    position, ``"1"`` for the first (:func:`positional_names`). Raises :class:`ConversionError`
+    naming the file (and line) for: a missing or empty file, a folder, missing columns, a row with
+    more fields than the header, a last row with fewer (a cut-off file), a non-numeric value in
+    ``numeric``, an empty, fractional or overflowing id in ``ids``.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConversionError(f"{path}: file not found")
+    path = check_input_file(path)
     if path.stat().st_size == 0:
         raise ConversionError(f"{path}: the file is empty")
     try:
-        header = pd.read_csv(path, nrows=0, sep=sep).columns
+        names = list(pd.read_csv(path, nrows=0, sep=sep).columns) if header else positional_names(path, sep)
     except pd.errors.EmptyDataError:
         raise ConversionError(f"{path}: the file is empty") from None
-    missing = [c for c in columns if c not in header]
+    missing = [c for c in columns if c not in names]
     if missing:
-        raise ConversionError(f"{path}: missing column(s) {missing}; found {list(header)}")
+        what = "column position(s)" if not header else "column(s)"
+        raise ConversionError(f"{path}: missing {what} {missing}; found {names}")
     last_fields = len(_last_line(path).split(sep.encode()))
-    if last_fields < len(header):
+    if last_fields < len(names):
         raise ConversionError(
-            f"{path}: the last line has {last_fields} of the header's {len(header)} fields; the file looks cut off"
+            f"{path}: the last line has {last_fields} of the {'header' if header else 'first line'}'s {len(names)} "
+            "fields; the file looks cut off"
         )
-    first_line = 2  # line 1 is the header
+    first_line = 2 if header else 1  # line 1 is the header, if there is one
     empty = True
     with (
         open(path, "rb") as raw,
@@ -151,7 +178,8 @@ def read_checked_csv(path, columns, numeric=(), ids=(), chunksize=1_000_000, sep
         ) as bar,
     ):
         stream = gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw
-        chunks = pd.read_csv(stream, usecols=list(columns), dtype=str, chunksize=chunksize, sep=sep)
+        layout = {} if header else {"header": None, "names": names}
+        chunks = pd.read_csv(stream, usecols=list(columns), dtype=str, chunksize=chunksize, sep=sep, **layout)
         while True:
             try:
                 chunk = next(chunks)
@@ -176,7 +204,7 @@ def read_checked_csv(path, columns, numeric=(), ids=(), chunksize=1_000_000, sep
             bar.update(raw.tell() - bar.n)
             yield chunk
     if empty:
-        raise ConversionError(f"{path}: the file has a header but no rows")
+        raise ConversionError(f"{path}: the file has {'a header but ' if header else ''}no rows")
 
 
 def drop_duplicates_logged(frame, subset, what):
@@ -190,7 +218,7 @@ def _below(counts, minimum):
     return set(counts.index[counts < minimum])
 
 
-def apply_paper_filters(positives, explicit_events, thresholds):
+def apply_paper_filters(positives, explicit_events, thresholds, kinds=None):
     """Return ``(inter, events, rounds)`` after the paper's user-video filters (module docstring).
 
     Args:
@@ -199,12 +227,13 @@ def apply_paper_filters(positives, explicit_events, thresholds):
         explicit_events: explicit user-vlogger events, columns ``user_id, vlogger_id, timestamp``;
             kept for the surviving users and vloggers, the earliest of each pair.
         thresholds: :class:`Thresholds`.
+        kinds: names of items and creators for the log (:func:`statistics`; None: micro-videos).
 
     ``rounds`` counts the passes the fixed-point iteration needed.
     """
     t = thresholds
     inter = positives.sort_values("timestamp", kind="stable")
-    inter = drop_duplicates_logged(inter, ["user_id", "item_id"], "user-video")
+    inter = drop_duplicates_logged(inter, ["user_id", "item_id"], f"user-{_singular(kinds or MICRO_VIDEO)[0]}")
     rounds = 0
     while True:
         rounds += 1
@@ -297,15 +326,17 @@ def finish(out_dir, name, inter, events, thresholds=None, kinds=MICRO_VIDEO):
     ``events`` are the explicit user-vlogger events (``timestamp`` may be missing or NaN: known
     before training); ``thresholds`` count Table 1's user-vlogger pairs the paper's way.
     """
+    item_word, creator_word = _singular(kinds)
     if inter.empty:
-        raise ConversionError("no user-video interaction survives the filters; lower the thresholds?")
+        raise ConversionError(f"no user-{item_word} interaction survives the filters; lower the thresholds?")
     if events.empty:
-        logger.warning("no explicit user-vlogger event: the dataset's rule (uvl_min_videos) alone will link users")
+        logger.warning(
+            f"no explicit user-{creator_word} event: the dataset's rule (uvl_min_videos) alone will link users"
+        )
     item = inter.drop_duplicates("item_id")[["item_id", "vlogger_id"]].sort_values("item_id")
     folder = write_tripartite(Path(out_dir) / name, name, inter[["user_id", "item_id", "timestamp"]], item, events)
     row = statistics(name, inter, item, events, thresholds, kinds)
     print(format_statistics(row))
-    item_word, creator_word = _singular(kinds)
     print(format_link_lift(leave_one_out_link_lift(inter, item, events), creator_word, f"{item_word}s"))
     print(f"wrote {folder / name}.{{inter,item,uvl}}")
     return row
@@ -348,10 +379,12 @@ def base_parser(description, raw_help, default_name=None, paper_filters=True, ra
 def parse_args(parser, argv):
     """Parse a converter's command line; ``--name`` defaults to RAW's name and must be a plain file name.
 
-    Checked before any input is read, so that a long conversion cannot fail on its name at the end.
+    Checked before any input is read, so that a long conversion cannot fail on its name or its
+    output folder (``OUT_DIR`` given as a data file, a folder of something else) at the end.
     """
     args = parser.parse_args(argv)
     args.name = check_dataset_name(Path(args.raw).resolve().name if args.name is None else args.name, "--name")
+    check_output_folder(Path(args.out_dir) / args.name, args.name)
     return args
 
 
@@ -369,6 +402,8 @@ __all__ = [
     "add_threshold_flags",
     "thresholds_from_args",
     "read_checked_csv",
+    "check_input_file",
+    "positional_names",
     "drop_duplicates_logged",
     "apply_paper_filters",
     "paper_user_vlogger_pairs",

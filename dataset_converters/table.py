@@ -35,6 +35,7 @@ Bad input stops with one line naming the file, line and column, and nothing is w
 """
 
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +47,10 @@ from .common import (
     ConversionError,
     Thresholds,
     apply_paper_filters,
+    check_input_file,
     finish,
     parse_args,
+    positional_names,
     read_checked_csv,
     run_cli,
 )
@@ -56,6 +59,7 @@ logger = logging.getLogger(__name__)
 SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 PARQUET = (".parquet", ".pq")
 TIME_FORMATS = ("auto", "s", "ms", "iso")
+KINDS = ("Items", "Creators")
 
 
 def _kind(path):
@@ -66,13 +70,15 @@ def _kind(path):
     return suffixes[-1] if suffixes else ""
 
 
-def read_table(path, columns, numeric=(), sep=None):
+def read_table(path, columns, numeric=(), sep=None, header=True):
     """``columns`` of a CSV, TSV or Parquet file as strings (``numeric`` ones as floats), plus ``_line``.
 
-    ``_line`` is the row's line in a text file (the header is line 1) or its row number in a
-    Parquet file, for error messages. Errors are :class:`ConversionError` naming the file.
+    ``_line`` is the row's line in a text file (the header, if any, is line 1) or its row number
+    in a Parquet file, for error messages. A text file without ``header`` names its columns by
+    position, ``"1"`` for the first. Errors are :class:`ConversionError` naming the file.
     """
-    path = Path(path)
+    started = time.monotonic()
+    path = check_input_file(path)
     kind = _kind(path)
     if kind in PARQUET:
         names = header_of(path)
@@ -102,12 +108,14 @@ def read_table(path, columns, numeric=(), sep=None):
             f"{path}: cannot tell the file's kind from '{kind or 'no suffix'}'; use .csv, .tsv, .parquet "
             "(optionally .gz) or give --sep"
         )
-    chunks, line = [], 2
-    for chunk in read_checked_csv(path, columns, numeric=numeric, sep=separator):
+    chunks, line = [], 2 if header else 1
+    for chunk in read_checked_csv(path, columns, numeric=numeric, sep=separator, header=header):
         chunk["_line"] = np.arange(line, line + len(chunk))
         line += len(chunk)
         chunks.append(chunk)
-    return pd.concat(chunks, ignore_index=True)
+    frame = pd.concat(chunks, ignore_index=True)
+    logger.info("%s: %s rows read (%.1f s)", path, f"{len(frame):,}", time.monotonic() - started)
+    return frame
 
 
 def _ids(frame, column, path, required=True):
@@ -126,10 +134,11 @@ def _ids(frame, column, path, required=True):
     return values
 
 
-def parse_times(frame, column, path, time_format="auto", allow_empty=False):
+def parse_times(frame, column, path, time_format="auto", allow_empty=False, keep_bad=False):
     """``column`` as seconds (float): Unix seconds, milliseconds, ISO dates or a strftime pattern.
 
-    An empty value is an error, or NaN with ``allow_empty``.
+    An empty value is an error, or NaN with ``allow_empty``. A value that does not parse is an
+    error, or NaN with ``keep_bad`` (the caller drops those rows: ``--skip_bad_rows``).
     """
     raw = frame[column]
     text = raw.astype(object).where(raw.notna(), "").astype(str).str.strip()
@@ -149,19 +158,35 @@ def parse_times(frame, column, path, time_format="auto", allow_empty=False):
         seconds = (parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
         bad = parsed.isna() & ~(allow_empty & (text == ""))
         expected = "an ISO date or datetime" if fmt == "iso" else f"a time in the format {fmt!r}"
-    if bad.any():
+    if bad.any() and not keep_bad:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         value = text.iloc[row]
         raise ConversionError(
             f"{path}: column '{column}' has {value!r} at line {int(frame['_line'].iloc[row])}, which is not "
-            f"{expected} (--time_format {time_format})"
+            f"{expected} (--time_format {time_format}; --skip_bad_rows drops such rows)"
         )
-    return seconds.astype(float).to_numpy()
+    return seconds.astype(float).where(~bad).to_numpy()
 
 
-def read_items(path, item_col, creator_col, creator_sep, sep):
+def drop_bad_rows(frame, bad, path, what):
+    """``frame`` without the ``bad`` rows, logging their count and first lines (``--skip_bad_rows``)."""
+    bad = np.asarray(bad)
+    if bad.any():
+        lines = frame["_line"].to_numpy()[bad]
+        shown = ", ".join(str(int(line)) for line in lines[:5]) + (", ..." if len(lines) > 5 else "")
+        logger.warning(
+            "%s: dropped %s row(s) whose %s does not parse (--skip_bad_rows), at line(s) %s",
+            path,
+            f"{len(lines):,}",
+            what,
+            shown,
+        )
+    return frame[~bad]
+
+
+def read_items(path, item_col, creator_col, creator_sep, sep, header=True):
     """item -> creator (first listed with ``creator_sep``); items without one are dropped and counted."""
-    frame = read_table(path, [item_col, creator_col], sep=sep)
+    frame = read_table(path, [item_col, creator_col], sep=sep, header=header)
     items = _ids(frame, item_col, path)
     creators = _ids(frame, creator_col, path, required=False)
     if creator_sep:
@@ -198,21 +223,32 @@ def read_interactions(args, creator_of):
     """Positive user-item interactions with their creator and time, in time order."""
     path = args.interactions
     columns = [args.user_col, args.item_col, args.time_col] + ([args.rating_col] if args.rating_col else [])
-    frame = read_table(path, columns, numeric=[args.rating_col] if args.rating_col else (), sep=args.sep)
+    frame = read_table(path, columns, sep=args.sep, header=not args.no_header)
+    frame["_time"] = parse_times(frame, args.time_col, path, args.time_format, keep_bad=args.skip_bad_rows)
+    if args.skip_bad_rows:
+        frame = drop_bad_rows(frame, np.isnan(frame["_time"].to_numpy()), path, f"time ('{args.time_col}')")
     if args.rating_col:
-        unrated = frame[args.rating_col].isna()
-        if unrated.any():
+        raw = frame[args.rating_col]
+        ratings = pd.to_numeric(raw, errors="coerce")
+        unrated = ratings.isna()
+        if args.skip_bad_rows:
+            frame = drop_bad_rows(frame, unrated.to_numpy(), path, f"rating ('{args.rating_col}')")
+            ratings = ratings[~unrated]
+        elif unrated.any():
+            row = int(np.flatnonzero(unrated.to_numpy())[0])
+            problem = "is empty" if pd.isna(raw.iloc[row]) else f"has a non-numeric value {raw.iloc[row]!r}"
             raise ConversionError(
-                f"{path}: column '{args.rating_col}' is empty at line {int(frame['_line'][unrated].iloc[0])}"
+                f"{path}: column '{args.rating_col}' {problem} at line {int(frame['_line'].iloc[row])} "
+                "(--skip_bad_rows drops such rows)"
             )
-        frame = frame[frame[args.rating_col] >= args.min_rating]
+        frame = frame[(ratings >= args.min_rating).to_numpy()]
         if frame.empty:
             raise ConversionError(f"{path}: no row has '{args.rating_col}' >= {args.min_rating} (--min_rating)")
     inter = pd.DataFrame(
         {
             "user_id": _ids(frame, args.user_col, path),
             "item_id": _ids(frame, args.item_col, path),
-            "timestamp": parse_times(frame, args.time_col, path, args.time_format),
+            "timestamp": frame["_time"].to_numpy(),
         }
     )
     inter["vlogger_id"] = inter["item_id"].map(creator_of)
@@ -227,11 +263,9 @@ def read_interactions(args, creator_of):
     return inter.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
 
-def header_of(path, sep=None):
-    """The column names of a CSV, TSV or Parquet file."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConversionError(f"{path}: file not found")
+def header_of(path, sep=None, header=True):
+    """The column names of a CSV, TSV or Parquet file (by position, ``"1"`` first, for a text file without ``header``)."""
+    path = check_input_file(path)
     if _kind(path) in PARQUET:
         import pyarrow.parquet as pq
 
@@ -239,8 +273,11 @@ def header_of(path, sep=None):
             return list(pq.read_schema(path).names)
         except Exception as error:  # pyarrow's errors for a file that is no Parquet
             raise ConversionError(f"{path}: not a readable Parquet file ({' '.join(str(error).split())})") from None
+    separator = sep or SEPARATORS.get(_kind(path), ",")
+    if not header:
+        return positional_names(path, separator)
     try:
-        return list(pd.read_csv(path, nrows=0, sep=sep or SEPARATORS.get(_kind(path), ",")).columns)
+        return list(pd.read_csv(path, nrows=0, sep=separator).columns)
     except (pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as error:
         raise ConversionError(f"{path}: cannot read the header ({' '.join(str(error).split())})") from None
 
@@ -255,9 +292,11 @@ def read_events(args):
     user_col = args.event_user_col or args.user_col
     creator_col = args.event_creator_col or args.creator_col
     time_col = args.event_time_col
-    if time_col is None and args.time_col in header_of(path, args.sep):
+    header = not args.no_header
+    if time_col is None and args.time_col in header_of(path, args.events_sep, header):
         time_col = args.time_col
-    frame = read_table(path, [user_col, creator_col] + ([time_col] if time_col else []), sep=args.sep)
+    columns = [user_col, creator_col] + ([time_col] if time_col else [])
+    frame = read_table(path, columns, sep=args.events_sep, header=header)
     events = pd.DataFrame({"user_id": _ids(frame, user_col, path), "vlogger_id": _ids(frame, creator_col, path)})
     events["timestamp"] = parse_times(frame, time_col, path, args.time_format, allow_empty=True) if time_col else np.nan
     return events
@@ -271,7 +310,10 @@ def parser():
     parser.add_argument("--items", required=True, help="item -> creator table")
     parser.add_argument("--events", default=None, help="optional explicit user -> creator events (follows, ...)")
     parser.add_argument("--user_col", default="user_id", help="user column of --interactions")
-    parser.add_argument("--item_col", default="item_id", help="item column of --interactions and --items")
+    parser.add_argument("--item_col", default="item_id", help="item column of --interactions (and of --items)")
+    parser.add_argument(
+        "--items_item_col", default=None, help="item column of --items when its name differs (None: --item_col)"
+    )
     parser.add_argument("--creator_col", default="creator_id", help="creator column of --items")
     parser.add_argument("--time_col", default="timestamp", help="time column of --interactions")
     parser.add_argument("--event_user_col", default=None, help="user column of --events (None: --user_col)")
@@ -288,6 +330,19 @@ def parser():
     parser.add_argument("--min_rating", type=float, default=None, help="with --rating_col: the lowest positive rating")
     parser.add_argument("--creator_sep", default=None, help="separator of a creator list: the first one is credited")
     parser.add_argument("--sep", default=None, help="field separator of text files (None: from the suffix)")
+    parser.add_argument("--items_sep", default=None, help="field separator of --items when it differs (None: --sep)")
+    parser.add_argument("--events_sep", default=None, help="field separator of --events when it differs (None: --sep)")
+    parser.add_argument(
+        "--no_header",
+        action="store_true",
+        help="the text files have no header line: give every column flag as a position, 1 for the first column",
+    )
+    parser.add_argument(
+        "--skip_bad_rows",
+        action="store_true",
+        help="drop interaction rows whose time or rating does not parse, count them and name the first lines "
+        "(default: such a row stops the conversion)",
+    )
     parser.add_argument("--min_user_interactions", type=int, default=1, help="k-core: users with fewer are dropped")
     parser.add_argument("--min_item_interactions", type=int, default=1, help="k-core: items with fewer are dropped")
     return parser
@@ -297,13 +352,21 @@ def main(argv=None):
     args = parse_args(parser(), argv)
     if (args.rating_col is None) != (args.min_rating is None):
         raise ConversionError("--rating_col and --min_rating go together: give both or neither")
-    if args.sep is not None:
-        args.sep = args.sep.encode().decode("unicode_escape")  # '\t' from a shell means a tab
-    items = read_items(args.items, args.item_col, args.creator_col, args.creator_sep, args.sep)
+    for flag in ("sep", "items_sep", "events_sep"):
+        if getattr(args, flag) is not None:  # '\t' from a shell means a tab
+            setattr(args, flag, getattr(args, flag).encode().decode("unicode_escape"))
+    args.items_sep = args.items_sep or args.sep
+    args.events_sep = args.events_sep or args.sep
+    header = not args.no_header
+    item_col = args.items_item_col or args.item_col
+    items = read_items(args.items, item_col, args.creator_col, args.creator_sep, args.items_sep, header)
     inter = read_interactions(args, dict(zip(items["item_id"], items["vlogger_id"])))
     events = read_events(args) if args.events else pd.DataFrame(columns=["user_id", "vlogger_id", "timestamp"])
-    thresholds = Thresholds(args.min_user_interactions, args.min_item_interactions, 1)
-    kept, kept_events, _ = apply_paper_filters(inter, events, thresholds)
+    # the dataset's rule links a user to a creator after 3 of its items (uvl_min_videos): counted in the statistics
+    thresholds = Thresholds(args.min_user_interactions, args.min_item_interactions, 1, 3, 1)
+    started = time.monotonic()
+    kept, kept_events, _ = apply_paper_filters(inter, events, thresholds, kinds=KINDS)
+    logger.info("filters applied (%.1f s)", time.monotonic() - started)
     if kept.empty:
         raise ConversionError(
             f"{args.interactions}: the k-core filters (--min_user_interactions {args.min_user_interactions}, "
@@ -315,7 +378,7 @@ def main(argv=None):
             args.events,
             len(events) - len(kept_events),
         )
-    return finish(args.out_dir, args.name, kept, kept_events, kinds=("Items", "Creators"))
+    return finish(args.out_dir, args.name, kept, kept_events, thresholds, kinds=KINDS)
 
 
 if __name__ == "__main__":

@@ -78,11 +78,24 @@ def checkpoint_state(config, model, optimizer, data_sha256, **progress):
     }
 
 
-def load_checkpoint(path, map_location="cpu", trust=False):
-    """Load a checkpoint with ``weights_only=True``; see the module docstring for ``trust``."""
+def check_model_file(path):
+    """``path`` as a Path if it is a file; a folder is refused with the checkpoints it holds, newest first."""
     path = Path(path)
+    if path.is_dir():
+        found = sorted(path.glob("*.pth"), key=lambda file: file.stat().st_mtime, reverse=True)
+        listed = ", ".join(str(file) for file in found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        raise CheckpointError(
+            f"{path} is a folder, not a checkpoint file: "
+            + (f"give one of its checkpoints (newest first): {listed}" if found else "it holds no .pth checkpoint")
+        )
     if not path.is_file():
         raise CheckpointError(f"{path}: file not found")
+    return path
+
+
+def load_checkpoint(path, map_location="cpu", trust=False):
+    """Load a checkpoint with ``weights_only=True``; see the module docstring for ``trust``."""
+    path = check_model_file(path)
     if not zipfile.is_zipfile(path):
         raise CheckpointError(f"{path}: not a model checkpoint (torch.save writes a zip archive; this is none)")
     try:

@@ -89,7 +89,8 @@ def _problem(key, value):
             return f"must be an integer >= {INTEGER_AT_LEAST[key]}"
     if key in POSITIVE_NUMBERS and not (_is_number(value) and value > 0):
         return "must be a number > 0"
-    if key in NON_NEGATIVE_NUMBERS and not (_is_number(value) and value >= 0):
+    weights = value if isinstance(value, (list, tuple)) else [value]  # RecBole's HGN, SHAN: reg_weight: [a, b]
+    if key in NON_NEGATIVE_NUMBERS and not (weights and all(_is_number(w) and w >= 0 for w in weights)):
         return "must be a number >= 0"
     if key in PROBABILITIES and not (_is_number(value) and 0 <= value <= 1):
         return "must be a number in [0, 1]"

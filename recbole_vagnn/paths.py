@@ -4,8 +4,11 @@ Plumbing below the config and the commands: it imports neither RecBole nor torch
 command's ``--help`` stays fast.
 """
 
+import difflib
 import importlib.resources
+import importlib.util
 import os
+import re
 from pathlib import Path
 
 from recbole_vagnn.errors import ConfigError
@@ -46,13 +49,29 @@ def dataset_dir(data_path, dataset):
     return folder
 
 
+def datasets_in(folder):
+    """The dataset names under ``folder``: its subfolders ``NAME`` holding ``NAME.inter``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(sub.name for sub in folder.iterdir() if (sub / f"{sub.name}.inter").is_file())
+
+
 def missing_dataset_error(dataset, folder):
-    """The :class:`ConfigError` for a dataset whose folder does not exist, naming the commands that make one."""
+    """The :class:`ConfigError` for a dataset whose folder does not exist: the datasets that do, the commands that make one."""
+    folder, parent = Path(folder), Path(folder).parent
+    found = datasets_in(parent)
+    close = difflib.get_close_matches(str(dataset), found, n=1, cutoff=0.6)
+    there = (
+        f"{parent} holds {', '.join(found)}" + (f" (did you mean {close[0]}?)" if close else "")
+        if found
+        else f"{parent} holds no dataset"
+    )
     return ConfigError(
-        f"dataset '{dataset}' not found: no folder {Path(folder).resolve()}. Convert raw data with "
-        f"'recbole-vagnn convert wechat RAW {Path(folder).parent} --name {dataset}' (or takatak / authors), or "
-        f"generate one with 'recbole-vagnn synthetic {Path(folder).parent} --name {dataset}', and pass --data_path "
-        "if it lies elsewhere"
+        f"dataset '{dataset}' not found: no folder {folder.resolve()}; {there}. Convert raw data with "
+        f"'recbole-vagnn convert table {parent} --name {dataset} --interactions FILE --items FILE' (or wechat / "
+        f"takatak / authors), or generate one with 'recbole-vagnn synthetic {parent} --name {dataset}', and pass "
+        "--data_path if it lies elsewhere"
     )
 
 
@@ -63,6 +82,48 @@ def config_file_path(file):
     if not path.exists() and path.parts[:1] == ("properties",):
         return PROPERTIES_DIR.joinpath(*path.parts[1:])
     return path
+
+
+PACKAGE_MODELS = ("GTN", "SimGCL", "VAGNN")  # recbole_vagnn.model.__all__, named here without importing it
+RECBOLE_MODEL_PACKAGES = (
+    "general_recommender",
+    "context_aware_recommender",
+    "sequential_recommender",
+    "knowledge_aware_recommender",
+    "exlib_recommender",
+)
+OPTIONAL_PACKAGES = {"LightGBM": "lightgbm", "XGBoost": "xgboost"}  # RecBole models that import one when loaded
+
+
+def recbole_model_files():
+    """``{class name: module path}`` of RecBole's models, read from its source files without importing RecBole."""
+    spec = importlib.util.find_spec("recbole")
+    root = Path(next(iter(spec.submodule_search_locations))) / "model"
+    models = {}
+    for package in RECBOLE_MODEL_PACKAGES:
+        for file in sorted((root / package).glob("*.py")):
+            for name in re.findall(r"^class (\w+)\(", file.read_text(encoding="utf-8"), flags=re.MULTILINE):
+                if name.lower() == file.stem:
+                    models[name] = f"recbole.model.{package}.{file.stem}"
+    return models
+
+
+def unknown_model_error(name):
+    """A :class:`ConfigError` for a model name that is no model, or None if it is one (no torch, no RecBole import).
+
+    The closest names come first; RecBole's models whose optional package is not installed are
+    left out of the list.
+    """
+    recbole = recbole_model_files()
+    if name in PACKAGE_MODELS or name in recbole:
+        return None
+    usable = list(PACKAGE_MODELS) + sorted(
+        model for model in recbole if importlib.util.find_spec(OPTIONAL_PACKAGES.get(model, "os")) is not None
+    )
+    close = [model for model in usable if model.lower() == str(name).lower()]
+    close += difflib.get_close_matches(str(name), usable, n=3, cutoff=0.5)
+    hint = f" (did you mean {', '.join(dict.fromkeys(close))}?)" if close else ""
+    return ConfigError(f"unknown model '{name}'{hint}; available: {', '.join(usable)}")
 
 
 def tuning_space_file(model):

@@ -25,6 +25,32 @@ import math
 from logging import getLogger
 
 
+class EarlyStopping:
+    """RecBole's early stopping (``recbole.utils.early_stopping``) with the convergence rule's ``min_train_steps``.
+
+    A validation score at least as good as the best (ties count, as in RecBole) is an improvement
+    and keeps its checkpoint; otherwise ``cur_step``, the validations since the best, grows. The
+    run stops once ``cur_step`` exceeds ``stopping_step`` and ``min_train_steps`` optimizer steps
+    are trained; before that point ``cur_step`` is held at 0, so the patience counts from the
+    later of the best validation and that point.
+    """
+
+    def __init__(self, stopping_step, bigger, min_train_steps):
+        self.stopping_step, self.bigger, self.min_train_steps = stopping_step, bigger, min_train_steps
+
+    def update(self, score, best, cur_step, steps):
+        """``(best, cur_step, improved, stop)`` after a validation with ``score`` at ``steps`` optimizer steps."""
+        improved = score >= best if self.bigger else score <= best
+        best, cur_step = (score, 0) if improved else (best, cur_step + 1)
+        if steps < self.min_train_steps:
+            return best, 0, improved, False
+        return best, cur_step, improved, cur_step > self.stopping_step
+
+    def steps_left(self, cur_step, steps, steps_per_validation):
+        """Optimizer steps until the patience runs out if no validation improves (the convergence rule's floor included)."""
+        return max((self.stopping_step + 1 - cur_step) * steps_per_validation, self.min_train_steps - steps)
+
+
 def training_schedule(train_rows, batch_size, stopping_step, eval_step, min_epoch_steps, patience_steps):
     """``(batch size, stopping_step, optimizer steps per epoch)`` under the rule (module docstring)."""
     if min_epoch_steps:

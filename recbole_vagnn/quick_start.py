@@ -6,12 +6,13 @@ as ``--key value`` or ``--key=value`` (e.g. ``--epochs 50 --learning_rate=0.001`
 embedded synthetic dataset ``vagnn-demo`` is used.
 """
 
+import os
 import sys
 import textwrap
 from logging import getLogger
 
 from recbole_vagnn.cli import add_config_files_flag, argument_parser, config_file_list, recbole_flags
-from recbole_vagnn.paths import DEFAULT_DATASET
+from recbole_vagnn.paths import DEFAULT_DATASET, unknown_model_error
 
 
 def key_hyper_parameters(model):
@@ -38,7 +39,10 @@ def run_header(config, dataset):
         if config[key] is not None
     )
     device = config["device"]
-    threads = f"{torch.get_num_threads()} CPU threads" if device.type == "cpu" else torch.cuda.get_device_name(device)
+    count = torch.get_num_threads()
+    threads = (
+        f"{count} CPU thread{'s' if count != 1 else ''}" if device.type == "cpu" else torch.cuda.get_device_name(device)
+    )
     return (
         f"{config['model']} on {config['dataset']} ({dataset.user_num - 1:,} users, {dataset.item_num - 1:,} items, "
         f"{dataset.inter_num:,} interactions) | {values} | device {device}, {threads} "
@@ -61,14 +65,13 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
     init_seed(config["seed"], config["reproducibility"])
     init_logger(config)
     logger = getLogger()
-    if config["verbose"]:
-        logger.info(sys.argv)
-        logger.info(config)
     dataset = create_dataset(config)
-    if config["verbose"]:
-        logger.info(dataset)
     train_data, valid_data, test_data = data_preparation(config, dataset)
     apply_training_schedule(config, train_data)
+    if config["verbose"]:  # after the convergence rule, so that the dump shows the values used
+        logger.info(sys.argv)
+        logger.info(config)
+        logger.info(dataset)
     model_class = get_model(config["model"])
     train_data, valid_data, test_data = device_loaders(config, model_class, train_data, valid_data, test_data)
     init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
@@ -77,8 +80,20 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
     return config, model, dataset, train_data, valid_data, test_data
 
 
-def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=None, saved=True, on_validation=None):
+def plain(result):
+    """A result dict as plain floats, ``{'recall@10': 0.315, ...}``, the same on every stack (NumPy 2 prints ``np.float64(...)``)."""
+    return None if result is None else {key: float(value) for key, value in result.items()}
+
+
+def run_recbole(
+    model=None, dataset=None, config_file_list=None, config_dict=None, saved=True, on_validation=None, resume=None
+):
     """Train ``model`` on ``dataset`` with early stopping, then evaluate the best model on test.
+
+    ``resume``: a checkpoint of this package (``saved/MODEL-DATE.pth``) to continue from, through
+    RecBole's ``resume_checkpoint``: its weights, optimizer state, epoch and patience; the epochs
+    after its epoch are trained again. A run ended by Ctrl-C logs which checkpoint it kept and how
+    to resume it.
 
     ``on_validation(optimizer_steps, score)``, if given, is called after every validation with the
     valid metric's score made larger-is-better (negated where RecBole's ``valid_metric_bigger`` is
@@ -115,14 +130,24 @@ def run_recbole(model=None, dataset=None, config_file_list=None, config_dict=Non
         def callback(epoch, score):
             on_validation(trainer.optimizer_steps, sign * float(score))
 
-    best_valid_score, best_valid_result = trainer.fit(
-        train_data, valid_data, saved=saved, show_progress=config["show_progress"], callback_fn=callback
-    )
+    if resume:
+        trainer.resume_checkpoint(resume)
+    try:
+        best_valid_score, best_valid_result = trainer.fit(
+            train_data, valid_data, saved=saved, show_progress=config["show_progress"], callback_fn=callback
+        )
+    except KeyboardInterrupt:
+        if saved and os.path.isfile(trainer.saved_model_file):
+            logger.warning(
+                f"interrupted: the checkpoint kept so far is {trainer.saved_model_file}; continue it with the same "
+                f"command plus --resume {trainer.saved_model_file}"
+            )
+        raise
     test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
     if config["verbose"]:
         logger.info("The running environment of this training is as follows:\n" + get_environment(config).draw())
-    logger.info(set_color("best valid ", "yellow") + f": {best_valid_result}")
-    logger.info(set_color("test result", "yellow") + f": {test_result}")
+    logger.info(set_color("best valid ", "yellow") + f": {plain(best_valid_result)}")
+    logger.info(set_color("test result", "yellow") + f": {plain(test_result)}")
     return {
         "best_valid_score": best_valid_score,
         "valid_score_bigger": config["valid_metric_bigger"],
@@ -168,10 +193,29 @@ def main(argv=None):
     parser.add_argument(
         "--verbose", action="store_true", help="log RecBole's full config, dataset and model dump instead of a header"
     )
+    parser.add_argument(
+        "--resume",
+        default=None,
+        metavar="FILE",
+        help="continue training from this package's checkpoint FILE (saved/MODEL-DATE.pth), with the same flags",
+    )
     args, rest = parser.parse_known_args(argv)
+    error = unknown_model_error(args.model)  # at once, before torch and RecBole's model zoo load
+    if error:
+        raise error
     sys.argv = sys.argv[:1] + recbole_flags(rest)  # what RecBole's Config reads: its keys, and only those
     config_files = config_file_list(args.config_files)
     named = {key: getattr(args, key) for key in ("epochs", "data_path") if getattr(args, key) is not None}
     if args.verbose:
         named["verbose"] = True
-    run_recbole(model=args.model, dataset=args.dataset, config_file_list=config_files, config_dict=named or None)
+    if args.resume:
+        from recbole_vagnn.checkpoint import check_model_file
+
+        check_model_file(args.resume)
+    run_recbole(
+        model=args.model,
+        dataset=args.dataset,
+        config_file_list=config_files,
+        config_dict=named or None,
+        resume=args.resume,
+    )

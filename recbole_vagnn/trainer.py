@@ -13,10 +13,7 @@ from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpo
 from recbole_vagnn.data.device_loader import DeviceFullSortEval
 from recbole_vagnn.errors import CheckpointError
 from recbole_vagnn.evaluator import PerUserEvaluator
-
-
-class _StepBudgetSpent(Exception):
-    """Raised before an epoch once ``max_train_steps`` optimizer steps are trained; :meth:`fit` ends there."""
+from recbole_vagnn.protocol import EarlyStopping
 
 
 class PluginTrainerMixin:
@@ -26,7 +23,18 @@ class PluginTrainerMixin:
     ``optimizer_steps`` counts the batches trained; ``valid_curve`` holds one ``(optimizer steps,
     valid score)`` pair per validation; before ``min_train_steps`` the patience does not run down
     (:mod:`recbole_vagnn.protocol`); after ``max_train_steps`` optimizer steps (0: no cap) the run
-    ends before its next epoch, as if the epoch cap had been reached (``step_budget_spent``). For a model whose score has a vlogger part (VA-GNN's
+    ends before its next epoch, as if the epoch cap had been reached (``step_budget_spent``).
+
+    For trainers that use RecBole's ``Trainer.fit`` (the general, context-aware, sequential and
+    traditional models), :meth:`fit` is RecBole's loop (train, validate every ``eval_step``
+    epochs, RecBole's early stopping with ties counted as improvements, checkpoint on improvement,
+    ``callback_fn``) with the convergence rule and the step cap in it, a progress line after every
+    validation (epoch, optimizer steps, the best validation and its epoch, the steps of patience
+    left; one log line each, so it reads the same in a terminal and in a log file), and a final
+    line naming the epoch of the checkpoint it keeps. Trainers with a loop of their own (NCL's,
+    the pre-training ones) keep it, with the convergence rule applied through ``cur_step``.
+
+    For a model whose score has a vlogger part (VA-GNN's
     ``use_vlogger_score``), every validation is run again inside its ``video_score_only()``
     context, with y = e_u.e_v (``video_only_curve``); if
     that scores higher at the best validation, :meth:`fit` logs a warning: the vlogger part hurts
@@ -52,9 +60,6 @@ class PluginTrainerMixin:
         self._data_sha256 = None
 
     def _train_epoch(self, train_data, *args, **kwargs):
-        budget = self.config["max_train_steps"] or 0
-        if budget and self.optimizer_steps >= budget:
-            raise _StepBudgetSpent
         start = time.perf_counter()
         loss = super()._train_epoch(train_data, *args, **kwargs)
         self.epoch_seconds.append(time.perf_counter() - start)
@@ -64,8 +69,8 @@ class PluginTrainerMixin:
     def _valid_epoch(self, valid_data, show_progress=False):
         score, result = super()._valid_epoch(valid_data, show_progress=show_progress)
         self.valid_curve.append((self.optimizer_steps, float(score)))
-        if self.optimizer_steps < (self.config["min_train_steps"] or 0):
-            self.cur_step = 0  # the convergence rule: no early stop before min_train_steps (recbole_vagnn.protocol)
+        if not self._runs_own_loop() and self.optimizer_steps < (self.config["min_train_steps"] or 0):
+            self.cur_step = 0  # the convergence rule in another trainer's loop: no early stop yet
         if getattr(self.model, "use_vlogger_score", False):
             with self.model.video_score_only():
                 video_only_score, _ = super()._valid_epoch(valid_data, show_progress=False)
@@ -79,15 +84,87 @@ class PluginTrainerMixin:
         best = max(scores) if self.valid_metric_bigger else min(scores)
         return len(scores) - 1 - scores[::-1].index(best)
 
+    def _runs_own_loop(self):
+        """Whether :meth:`fit` runs this class's loop: the trainer mixed in has RecBole's ``Trainer.fit``."""
+        return getattr(super().fit, "__func__", None) is RecBoleTrainer.fit
+
     def fit(self, train_data, valid_data=None, verbose=True, saved=True, show_progress=False, callback_fn=None):
-        try:
+        if self._runs_own_loop():
+            result = self._fit(train_data, valid_data, verbose, saved, show_progress, callback_fn)
+        else:
             result = super().fit(train_data, valid_data, verbose, saved, show_progress, callback_fn)
-        except _StepBudgetSpent:
-            self.step_budget_spent = True
-            self.logger.info(f"max_train_steps {self.config['max_train_steps']} reached: training ends")
-            result = self.best_valid_score, self.best_valid_result
         self._warn_if_vlogger_score_hurts()
         return result
+
+    def _fit(self, train_data, valid_data, verbose, saved, show_progress, callback_fn):
+        """RecBole's ``Trainer.fit`` loop with the convergence rule, the step cap and the progress line (class docstring)."""
+        from recbole.utils import dict2str
+
+        if saved and self.start_epoch >= self.epochs:
+            self._save_checkpoint(-1, verbose=verbose)
+        self.eval_collector.data_collect(train_data)
+        if self.config["train_neg_sample_args"].get("dynamic", False):
+            train_data.get_model(self.model)
+        rule = EarlyStopping(self.stopping_step, self.valid_metric_bigger, self.config["min_train_steps"] or 0)
+        budget = self.config["max_train_steps"] or 0
+        kept_epoch = self.start_epoch - 1
+        for epoch_idx in range(self.start_epoch, self.epochs):
+            if budget and self.optimizer_steps >= budget:
+                self.step_budget_spent = True
+                if verbose:
+                    self.logger.info(
+                        f"max_train_steps {budget} reached after {self.optimizer_steps} steps: training ends"
+                    )
+                break
+            start = time.time()
+            train_loss = self._train_epoch(train_data, epoch_idx, show_progress=show_progress)
+            self.train_loss_dict[epoch_idx] = sum(train_loss) if isinstance(train_loss, tuple) else train_loss
+            if verbose:
+                self.logger.info(self._generate_train_loss_output(epoch_idx, start, time.time(), train_loss))
+            self._add_train_loss_to_tensorboard(epoch_idx, train_loss)
+            self.wandblogger.log_metrics(
+                {"epoch": epoch_idx, "train_loss": train_loss, "train_step": epoch_idx}, head="train"
+            )
+            if self.eval_step <= 0 or not valid_data:
+                if saved:
+                    self._save_checkpoint(epoch_idx, verbose=verbose)
+                continue
+            if (epoch_idx + 1) % self.eval_step:
+                continue
+            start = time.time()
+            valid_score, valid_result = self._valid_epoch(valid_data, show_progress=show_progress)
+            self.best_valid_score, self.cur_step, improved, stop = rule.update(
+                valid_score, self.best_valid_score, self.cur_step, self.optimizer_steps
+            )
+            if verbose:
+                self.logger.info(
+                    set_color(f"epoch {epoch_idx} evaluating", "green")
+                    + f" [{set_color('time', 'blue')}: {time.time() - start:.2f}s, "
+                    + f"{set_color('valid_score', 'blue')}: {valid_score:f}]"
+                )
+                self.logger.info(set_color("valid result", "blue") + ": \n" + dict2str(valid_result))
+            self.tensorboard.add_scalar("Vaild_score", valid_score, epoch_idx)
+            self.wandblogger.log_metrics({**valid_result, "valid_step": len(self.valid_curve) - 1}, head="valid")
+            if improved:
+                kept_epoch = epoch_idx
+                if saved:
+                    self._save_checkpoint(epoch_idx, verbose=verbose)
+                self.best_valid_result = valid_result
+            if callback_fn:
+                callback_fn(epoch_idx, valid_score)
+            if verbose:
+                left = rule.steps_left(self.cur_step, self.optimizer_steps, len(train_data) * self.eval_step)
+                self.logger.info(
+                    set_color("progress", "yellow") + f": epoch {epoch_idx + 1}/{self.epochs}, "
+                    f"{self.optimizer_steps} steps, best valid {self.valid_metric} {self.best_valid_score:.4f} "
+                    f"at epoch {kept_epoch}, {left} steps of patience left"
+                )
+            if stop:
+                if verbose:
+                    self.logger.info(f"Finished training, best eval result in epoch {kept_epoch}")
+                break
+        self._add_hparam_to_tensorboard(self.best_valid_score)
+        return self.best_valid_score, self.best_valid_result
 
     def _warn_if_vlogger_score_hurts(self):
         if not self.video_only_curve:

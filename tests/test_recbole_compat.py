@@ -24,11 +24,12 @@ from recbole_vagnn.data.atomic import write_tripartite
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.evaluator import PER_USER_METRICS
 from recbole_vagnn.experiments.synthetic import generate
+from recbole_vagnn.paths import recbole_model_files
 from recbole_vagnn.quick_start import load_data_and_model, run_recbole
-from recbole_vagnn.utils import _recbole_model_files, get_trainer
+from recbole_vagnn.utils import get_trainer
 from tests.conftest import fails
 
-GENERAL_MODELS = sorted(name for name, path in _recbole_model_files().items() if ".general_recommender." in path)
+GENERAL_MODELS = sorted(name for name, path in recbole_model_files().items() if ".general_recommender." in path)
 GENERAL_MODELS += ["VAGNN", "SimGCL", "GTN"]  # this package's
 MISSING_PACKAGE = {  # RecBole models whose optional package this stack lacks: plain RecBole fails on them too
     model: package for model, package in {"NCL": "faiss"}.items() if importlib.util.find_spec(package) is None

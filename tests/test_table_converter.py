@@ -295,3 +295,110 @@ def test_the_readme_books_example_converts_and_a_small_data_preset_exists(tmp_pa
     out = capsys.readouterr().out
     assert "books     150" in out and "link lift" in out
     assert (PROPERTIES_DIR / "presets" / "small-data.yaml").is_file()
+
+
+SHARED_AMAZON = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "amazon-brand"
+
+
+def test_headerless_files_with_a_separator_and_item_column_of_their_own(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    # like a .dat dump: TAB-separated interactions (user, item, rating, time), comma-separated item -> brand
+    (raw / "user_item.dat").write_text("u1\tb1\t5\t100\nu1\tb3\t2\t200\nu2\tb2\t4\t150\nu2\tb1\t4\t300\n")
+    (raw / "item_brand.dat").write_text("b1,Ann\nb2,Ann\nb3,Bo\n")
+    flags = ["--no_header", "--sep", "\\t", "--items_sep", ",", "--user_col", "1", "--item_col", "2"]
+    flags += [
+        "--time_col",
+        "4",
+        "--rating_col",
+        "3",
+        "--min_rating",
+        "4",
+        "--items_item_col",
+        "1",
+        "--creator_col",
+        "2",
+    ]
+    out = tmp_path / "out"
+    table.main(
+        [
+            str(out),
+            "--name",
+            "t",
+            "--interactions",
+            str(raw / "user_item.dat"),
+            "--items",
+            str(raw / "item_brand.dat"),
+            *flags,
+        ]
+    )
+    frames = read(out)
+    assert sorted(pairs(frames)) == [("u1", "b1", 100.0), ("u2", "b1", 300.0), ("u2", "b2", 150.0)]  # b3 rated 2
+    assert dict(zip(frames["item"]["item_id:token"], frames["item"]["vlogger_id:token"])) == {"b1": "Ann", "b2": "Ann"}
+
+
+@pytest.mark.skipif(not SHARED_AMAZON.is_dir(), reason="../shared/data/amazon-brand is not here")
+def test_the_real_amazon_brand_dump_converts_with_the_headerless_flags(tmp_path, capsys):
+    """The README's worked example for headerless data: no header, TAB in one file and a comma in the other."""
+    stats = table.main(
+        [str(tmp_path / "dataset"), "--name", "amazon-brand"]
+        + ["--interactions", str(SHARED_AMAZON / "user_item.dat"), "--items", str(SHARED_AMAZON / "item_brand.dat")]
+        + ["--no_header", "--sep", "\\t", "--items_sep", ",", "--user_col", "1", "--item_col", "2", "--time_col", "4"]
+        + ["--rating_col", "3", "--min_rating", "4", "--items_item_col", "1", "--creator_col", "2"]
+    )
+    assert (stats["#Users"], stats["#Items"], stats["#Creators"]) == (6164, 2753, 334)
+    assert stats["#User-item Interactions"] == 146230 and stats["#User-creator Interactions"] > 0
+    assert "link lift 0.97" in capsys.readouterr().out
+
+
+def test_bad_rows_stop_the_conversion_unless_skip_bad_rows_drops_and_counts_them(tmp_path, caplog):
+    rows = INTERACTIONS + [("u3", "b2", "Formato inválido")] * 7
+    with pytest.raises(ConversionError, match="'Formato inválido' at line 9.*--skip_bad_rows drops such rows"):
+        convert(tmp_path, inter_rows=rows)
+    assert not (tmp_path / "out").exists()
+    with caplog.at_level(logging.WARNING):
+        _, frames = convert(tmp_path, inter_rows=rows, extra=["--skip_bad_rows"])
+    assert (
+        "dropped 7 row(s) whose time ('timestamp') does not parse (--skip_bad_rows), at line(s) 9, 10, 11, 12, 13, ..."
+        in caplog.text
+    )
+    assert "u3" not in set(frames["inter"]["user_id:token"])
+
+
+def test_a_folder_given_as_a_file_or_a_file_given_as_out_dir_is_named_before_reading(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    write(raw, "songs.csv", ["user_id", "item_id", "timestamp"], [("u", "s", 1)])
+    write(raw, "artists.csv", ["item_id", "creator_id"], [("s", "a")])
+    with pytest.raises(
+        ConversionError,
+        match=r"raw is a folder, not a table file: give one of its data files: .*artists.csv, .*songs.csv",
+    ):
+        table.main(
+            [str(tmp_path / "out"), "--name", "t", "--interactions", str(raw), "--items", str(raw / "artists.csv")]
+        )
+    read_anything = []
+    monkeypatch.setattr(table, "read_items", lambda *args: read_anything.append(args))
+    with pytest.raises(Exception, match="songs.csv is a file, not a folder: the output is a data folder"):
+        table.main(
+            [
+                str(raw / "songs.csv"),
+                "--name",
+                "t",
+                "--interactions",
+                str(raw / "songs.csv"),
+                "--items",
+                str(raw / "artists.csv"),
+            ]
+        )
+    assert read_anything == []  # refused before any input was read
+
+
+def test_statistics_count_the_rules_links_and_messages_say_items_and_creators(tmp_path, caplog, capsys):
+    rows = [(u, b, f"2024-01-0{d}") for u in ("u1", "u2") for d, b in enumerate(["b1", "b2", "b3", "b4"], start=1)]
+    with caplog.at_level(logging.INFO):
+        items = [("b1", "Ann"), ("b2", "Ann"), ("b3", "Ann"), ("b4", "Bo")]
+        stats, _ = convert(tmp_path, inter_rows=rows + [("u1", "b1", "2024-01-09")], item_rows=items)
+    assert stats["#Explicit pairs"] == 0 and stats["#User-creator Interactions"] > 0  # Ann's 3 books: the rule's link
+    text = caplog.text + capsys.readouterr().out
+    assert "user-video" not in text and "user-vlogger" not in text
+    assert "duplicate user-item" in text and "no explicit user-creator event" in text

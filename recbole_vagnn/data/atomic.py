@@ -40,6 +40,34 @@ def _clean_up_after_killed_runs(out_dir):
             os.rename(old, out_dir)
 
 
+def check_output_folder(out_dir, name):
+    """Refuse, before any work, a dataset folder ``out_dir`` that :func:`write_tripartite` could not fill.
+
+    That is: a path through an existing file (``OUT_DIR`` given as a data file), or a folder that
+    holds files of something other than dataset ``name``.
+    """
+    check_dataset_name(name)
+    out_dir = Path(out_dir)
+    for folder in [out_dir, *out_dir.parents]:
+        if folder.exists():
+            if not folder.is_dir():
+                raise InputError(
+                    f"{folder} is a file, not a folder: the output is a data folder (OUT_DIR, e.g. dataset/) that "
+                    f"receives {name}/{name}.inter, .item and .uvl"
+                )
+            break
+    foreign = (
+        [p.name for p in out_dir.iterdir() if not (p.is_file() and p.name.startswith(f"{name}."))]
+        if out_dir.is_dir()
+        else []
+    )
+    if foreign:
+        raise InputError(
+            f"{out_dir}: holds {', '.join(sorted(foreign)[:3])}{', ...' if len(foreign) > 3 else ''}, which are not "
+            f"files of dataset '{name}'; write the dataset into a folder of its own"
+        )
+
+
 def write_tripartite(out_dir, name, inter, item, uvl):
     """Write ``name.inter``, ``name.item`` and ``name.uvl`` as the folder ``out_dir``, all or nothing.
 
@@ -54,20 +82,10 @@ def write_tripartite(out_dir, name, inter, item, uvl):
     under a hidden name, which the next run into the same ``out_dir`` removes or puts back. Run one
     conversion per output folder at a time.
     """
-    check_dataset_name(name)
     out_dir = Path(out_dir)
+    check_output_folder(out_dir, name)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _clean_up_after_killed_runs(out_dir)
-    foreign = (
-        [p.name for p in out_dir.iterdir() if not (p.is_file() and p.name.startswith(f"{name}."))]
-        if out_dir.is_dir()
-        else []
-    )
-    if foreign:
-        raise InputError(
-            f"{out_dir}: holds {', '.join(sorted(foreign)[:3])}{', ...' if len(foreign) > 3 else ''}, which are not "
-            f"files of dataset '{name}'; write the dataset into a folder of its own"
-        )
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     follow_umask(staging)
     try:

@@ -65,14 +65,14 @@ def format_link_lift(result, creators="vlogger", items="videos"):
     """
     if result is None:
         return "link lift: no test interaction to measure it on"
-    item = items.rstrip("s")
-    lift = (
-        f"{result['lift']:.2f}"
-        if result["base_rate"] > 0
-        else f"undefined (no candidate {item} has a linked {creators})"
-    )
+    if result["base_rate"] * result["users"] < 1:  # 0/0, or a share too small to compare with
+        return (
+            f"link lift not measurable: at a base rate of {100 * result['base_rate']:.3g}% of candidate {items}, "
+            f"fewer than one of the {result['users']} test interactions would come from a linked {creators} "
+            f"by chance; the {creators} relation has too few links to tell whether it carries signal"
+        )
     line = (
-        f"link lift {lift}: {100 * result['share']:.1f}% of test interactions come from a linked "
+        f"link lift {result['lift']:.2f}: {100 * result['share']:.1f}% of test interactions come from a linked "
         f"{creators}, against a base rate of {100 * result['base_rate']:.1f}% of candidate {items} "
         f"({result['users']} test users)"
     )

@@ -121,7 +121,7 @@ def benchmark(
     table = markdown_table(rows, names, reference, f"{dataset}: test performance", tests, header)
     (out_dir / f"{stem}.md").write_text(table)
     write_csv(rows, out_dir / f"{stem}.csv", reference, tests, chosen)
-    bar_chart(rows, names, out_dir / f"{stem}.png", title)
+    bar_chart(rows, names, out_dir / f"{stem}.png", title, reference, tests)
     curve_chart(runs, names, out_dir / f"{stem}-curves.png", f"{dataset}: validation curves, seed {seeds[0]}")
     print(f"\n{table}")
     print(f"wrote {out_dir / stem}.md, .csv, .png, -curves.png")

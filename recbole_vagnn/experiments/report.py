@@ -113,7 +113,7 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
         cells = []
         for key in metrics:
             cell = f"{row[key]:.4f}" + (f" ± {row[key + ' std']:.4f}" if row["seeds"] > 1 else "")
-            if label == reference and tests and tests.get(key) and tests[key]["p"] < 0.05 and tests[key]["diff"] > 0:
+            if label == reference and key in significant_improvements(tests):
                 cell += "†"
             if round(row[key], 4) == ranked[key][0]:
                 cell = f"**{cell}**"
@@ -213,19 +213,29 @@ def _pyplot():
     return plt
 
 
-def bar_chart(rows, names, path, title):
-    """Test metrics per model, with the std over seeds as error bars where there are several seeds."""
+def significant_improvements(tests):
+    """The metric keys where the reference model is significantly better (p < 0.05, positive difference): † marks."""
+    return {key for key, test in (tests or {}).items() if test and test["p"] < 0.05 and test["diff"] > 0}
+
+
+def bar_chart(rows, names, path, title, reference=None, tests=None):
+    """Test metrics per model, each bar labelled with its value (``†`` where the reference is significantly
+    better), with the std over seeds as error bars where there are several seeds."""
     metrics = row_metrics(rows)
+    marked = significant_improvements(tests)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(rows)
     for i, (label, row) in enumerate(rows.items()):
         positions = [j + i * width for j in range(len(metrics))]
         errors = [row[f"{k} std"] for k in metrics] if row["seeds"] > 1 else None
-        ax.bar(positions, [row[k] for k in metrics], width, yerr=errors, label=names.get(label, label), capsize=2)
+        bars = ax.bar(positions, [row[k] for k in metrics], width, yerr=errors, label=names.get(label, label), capsize=2)
+        marks = [f"{row[k]:.3f}" + ("†" if label == reference and k in marked else "") for k in metrics]
+        ax.bar_label(bars, labels=marks, fontsize=5 if len(rows) * len(metrics) > 24 else 6, rotation=90, padding=2)
+    ax.margins(y=0.2)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(metrics))])
     ax.set_xticklabels([metric_name(k) for k in metrics])
-    ax.set_ylabel("test score")
+    ax.set_ylabel("test score" + (" († significant improvement, p < 0.05)" if marked else ""))
     ax.set_title(title, fontsize="medium")
     ax.legend(fontsize="small", ncol=2)
     fig.tight_layout()
