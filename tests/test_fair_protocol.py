@@ -37,18 +37,33 @@ def test_run_reports_the_schedule_the_curve_and_whether_it_converged():
 
 
 def test_a_run_ended_by_early_stopping_is_converged(monkeypatch):
-    import recbole.trainer.trainer as recbole_trainer
+    import recbole_vagnn.trainer as trainer_module
+    from recbole_vagnn.protocol import EarlyStopping
 
-    def stop_at_the_second_validation(value, best, cur_step, max_step, bigger=True):
-        return max(value, best), cur_step + 1, cur_step >= 1, cur_step == 0
+    class OnlyTheFirstImproves(EarlyStopping):
+        def update(self, score, best, cur_step, steps):
+            return super().update(score if best == float("-inf") else float("-inf"), best, cur_step, steps)
 
-    monkeypatch.setattr(recbole_trainer, "early_stopping", stop_at_the_second_validation)
-    settings = {"epochs": 9, "show_progress": False}
+    monkeypatch.setattr(trainer_module, "EarlyStopping", OnlyTheFirstImproves)
+    settings = {"epochs": 9, "show_progress": False, "stopping_step": 1, "patience_steps": 0}
     result = run_recbole("LightGCN", config_dict={**settings, "min_train_steps": 0}, saved=False)
-    assert result["converged"] is True and result["epochs"] == 2
-    # 25 steps an epoch: the validations at steps 25 and 50 cannot stop the run, the one at 75 does
+    assert result["converged"] is True and result["epochs"] == 3  # the patience of 1 runs out at the third
+    # 25 steps an epoch: the validation at step 50 cannot count against the patience, so it runs out at 100
     result = run_recbole("LightGCN", config_dict={**settings, "min_train_steps": 60}, saved=False)
-    assert result["converged"] is True and result["epochs"] == 3
+    assert result["converged"] is True and result["epochs"] == 4
+
+
+def test_the_stopping_rule_is_recboles_with_ties_as_improvements_and_the_min_train_steps_floor():
+    from recbole_vagnn.protocol import EarlyStopping
+
+    rule = EarlyStopping(stopping_step=1, bigger=True, min_train_steps=100)
+    assert rule.update(0.30, 0.30, 0, 50) == (0.30, 0, True, False)  # a tie counts as an improvement (RecBole's >=)
+    assert rule.update(0.20, 0.30, 0, 75) == (0.30, 0, False, False)  # before min_train_steps: held at 0
+    assert rule.update(0.20, 0.30, 0, 100) == (0.30, 1, False, False)
+    assert rule.update(0.20, 0.30, 1, 125) == (0.30, 2, False, True)  # the patience of 1 ran out
+    assert rule.steps_left(1, 125, 25) == 25 and rule.steps_left(0, 25, 25) == 75
+    smaller = EarlyStopping(stopping_step=1, bigger=False, min_train_steps=0)
+    assert smaller.update(0.1, 0.2, 3, 10) == (0.1, 0, True, False)
 
 
 @pytest.mark.parametrize("fast_loader", [True, False])

@@ -145,7 +145,8 @@ def test_a_missing_dataset_names_the_folder_and_how_to_make_one(tmp_path):
     with pytest.raises(ConfigError) as error:
         make_config("VAGNN", "mine", data_path=tmp_path)
     assert f"dataset 'mine' not found: no folder {tmp_path / 'mine'}" in str(error.value)
-    assert "recbole-vagnn convert wechat" in str(error.value) and "recbole-vagnn synthetic" in str(error.value)
+    assert "recbole-vagnn convert table" in str(error.value) and "or wechat / takatak / authors" in str(error.value)
+    assert "recbole-vagnn synthetic" in str(error.value) and f"{tmp_path} holds no dataset" in str(error.value)
 
 
 @pytest.mark.parametrize(

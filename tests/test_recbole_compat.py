@@ -246,7 +246,7 @@ def test_key_space_value_flags_reach_recboles_config(data_root, monkeypatch, cap
 
     seen = []
 
-    def build_config(model=None, dataset=None, config_file_list=None, config_dict=None):
+    def build_config(model=None, dataset=None, config_file_list=None, config_dict=None, resume=None):
         seen.append(Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict))
 
     monkeypatch.setattr(quick_start, "run_recbole", build_config)

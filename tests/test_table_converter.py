@@ -300,7 +300,7 @@ def test_the_readme_books_example_converts_and_a_small_data_preset_exists(tmp_pa
 SHARED_AMAZON = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "amazon-brand"
 
 
-def test_headerless_files_with_a_separator_and_item_column_of_their_own(tmp_path):
+def test_headerless_files_with_a_separator_and_item_column_of_their_own(tmp_path, caplog):
     raw = tmp_path / "raw"
     raw.mkdir()
     # like a .dat dump: TAB-separated interactions (user, item, rating, time), comma-separated item -> brand
@@ -320,6 +320,7 @@ def test_headerless_files_with_a_separator_and_item_column_of_their_own(tmp_path
         "2",
     ]
     out = tmp_path / "out"
+    caplog.set_level(logging.INFO)
     table.main(
         [
             str(out),
@@ -335,6 +336,7 @@ def test_headerless_files_with_a_separator_and_item_column_of_their_own(tmp_path
     frames = read(out)
     assert sorted(pairs(frames)) == [("u1", "b1", 100.0), ("u2", "b1", 300.0), ("u2", "b2", 150.0)]  # b3 rated 2
     assert dict(zip(frames["item"]["item_id:token"], frames["item"]["vlogger_id:token"])) == {"b1": "Ann", "b2": "Ann"}
+    assert "user_item.dat: 4 rows read (" in caplog.text and "filters applied (" in caplog.text  # progress by stage
 
 
 @pytest.mark.skipif(not SHARED_AMAZON.is_dir(), reason="../shared/data/amazon-brand is not here")
