@@ -6,7 +6,7 @@ unreleased PR #2187. Each fix below checks whether the stack needs it and does n
 so on the pinned Python 3.11 stack (NumPy 1.26, SciPy 1.12, Ray 2.6.3) only the Collector fix,
 a RecBole 1.2.1 bug on every stack, applies. :func:`apply` runs every fix; :mod:`recbole_vagnn.config` calls it before RecBole's
 ``Config`` runs, which comes before any other RecBole code of a run. ``recbole-vagnn upstream``
-writes the same fixes as a patch for RecBole itself (``UPSTREAM.md``), after which this module
+writes the same fixes as a patch for RecBole itself (``recbole-1.2.1-compat.patch``), after which this module
 can go.
 
 Ray needs no fix here: RecBole's ``recbole.quick_start`` imports ``ray.tune`` on import (RecBole

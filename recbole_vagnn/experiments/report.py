@@ -229,7 +229,9 @@ def bar_chart(rows, names, path, title, reference=None, tests=None):
     for i, (label, row) in enumerate(rows.items()):
         positions = [j + i * width for j in range(len(metrics))]
         errors = [row[f"{k} std"] for k in metrics] if row["seeds"] > 1 else None
-        bars = ax.bar(positions, [row[k] for k in metrics], width, yerr=errors, label=names.get(label, label), capsize=2)
+        bars = ax.bar(
+            positions, [row[k] for k in metrics], width, yerr=errors, label=names.get(label, label), capsize=2
+        )
         marks = [f"{row[k]:.3f}" + ("†" if label == reference and k in marked else "") for k in metrics]
         ax.bar_label(bars, labels=marks, fontsize=5 if len(rows) * len(metrics) > 24 else 6, rotation=90, padding=2)
     ax.margins(y=0.2)

@@ -1,4 +1,4 @@
-"""Sparse graph operators shared by the graph models of this package."""
+"""Sparse graph operators: torch CSR from scipy, normalised adjacency, mean pooling, propagation, sparse products."""
 
 import copy
 import warnings

@@ -1,4 +1,4 @@
-"""Losses shared by the models of this package (RecBole's own are in ``recbole.model.loss``)."""
+"""InfoNCE as a cross entropy over cosine similarities, with a backward that divides on the n x d side."""
 
 import torch
 import torch.nn.functional as F

@@ -1,0 +1,1 @@
+"""The documentation page and pull-request text that ``recbole-vagnn upstream`` writes (data files)."""
