@@ -80,6 +80,17 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
     return config, model, dataset, train_data, valid_data, test_data
 
 
+def standard_error(values):
+    """The standard error over users of a per-user metric's mean (sample std / sqrt(n)), or None without values."""
+    if values is None or len(values) < 2:
+        return None
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else None
+
+
 def plain(result):
     """A result dict as plain floats, ``{'recall@10': 0.315, ...}``, the same on every stack (NumPy 2 prints ``np.float64(...)``)."""
     return None if result is None else {key: float(value) for key, value in result.items()}
@@ -107,6 +118,8 @@ def run_recbole(
     set them (:mod:`recbole_vagnn.protocol`), ``optimizer_steps``, ``converged`` (early stopping
     ended the run, not the epoch cap or ``max_train_steps``), ``valid_curve`` and ``video_only_curve`` (``(optimizer steps,
     valid score)`` per validation; the second for VA-GNN's score without its vlogger part),
+    ``valid_standard_error`` (the kept validation score's standard error over the validation users,
+    :func:`standard_error`; None where the valid metric has no per-user values),
     ``test_per_user`` (each test user's value of every metric defined per user, RecBole's metrics before
     averaging: :mod:`recbole_vagnn.evaluator`), ``test_users`` (their ids, in the same order; None where
     the evaluation has no users, as for labeled value metrics) and ``link_lift`` (tripartite data:
@@ -163,6 +176,7 @@ def run_recbole(
         "optimizer_steps": trainer.optimizer_steps,
         "converged": len(trainer.epoch_seconds) < config["epochs"] and not trainer.step_budget_spent,
         "valid_curve": trainer.valid_curve,
+        "valid_standard_error": standard_error(trainer.best_valid_per_user),
         "video_only_curve": trainer.video_only_curve,
         "test_per_user": {k: v.tolist() for k, v in trainer.evaluator.per_user.items()},
         "test_users": None if trainer.evaluated_users is None else trainer.evaluated_users.tolist(),

@@ -31,7 +31,9 @@ class PluginTrainerMixin:
     ``callback_fn``) with the convergence rule and the step cap in it, a progress line after every
     validation (epoch, optimizer steps, the best validation and its epoch, the steps of patience
     left; one log line each, so it reads the same in a terminal and in a log file), and a final
-    line naming the epoch of the checkpoint it keeps. Trainers with a loop of their own (NCL's,
+    line naming the epoch of the checkpoint it keeps; ``best_valid_per_user`` then holds each
+    validation user's value of the valid metric at the kept checkpoint (None where the metric has
+    no per-user values, or in another trainer's loop). Trainers with a loop of their own (NCL's,
     the pre-training ones) keep it, with the convergence rule applied through ``cur_step``.
 
     For a model whose score has a vlogger part (VA-GNN's
@@ -57,6 +59,7 @@ class PluginTrainerMixin:
         self.valid_curve = []
         self.video_only_curve = []
         self.step_budget_spent = False
+        self.best_valid_per_user = self._last_valid_per_user = None
         self._data_sha256 = None
 
     def _train_epoch(self, train_data, *args, **kwargs):
@@ -69,6 +72,7 @@ class PluginTrainerMixin:
     def _valid_epoch(self, valid_data, show_progress=False):
         score, result = super()._valid_epoch(valid_data, show_progress=show_progress)
         self.valid_curve.append((self.optimizer_steps, float(score)))
+        self._last_valid_per_user = self.evaluator.per_user.get(self.valid_metric)  # before the video-only pass
         if not self._runs_own_loop() and self.optimizer_steps < (self.config["min_train_steps"] or 0):
             self.cur_step = 0  # the convergence rule in another trainer's loop: no early stop yet
         if getattr(self.model, "use_vlogger_score", False):
@@ -150,6 +154,7 @@ class PluginTrainerMixin:
                 if saved:
                     self._save_checkpoint(epoch_idx, verbose=verbose)
                 self.best_valid_result = valid_result
+                self.best_valid_per_user = self._last_valid_per_user
             if callback_fn:
                 callback_fn(epoch_idx, valid_score)
             if verbose:

@@ -1,5 +1,6 @@
 """Shared fixtures: tiny tripartite datasets written as raw atomic files."""
 
+import sys
 import warnings
 
 import pytest
@@ -60,6 +61,17 @@ def make_config(model, dataset, data_path=None, **overrides):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return Config(model=model, dataset=dataset, config_dict=config_dict)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_pytest_flags_for_recbole():
+    """RecBole's Config reads --key=value flags from sys.argv: pytest's own (--durations=10) are none of its keys.
+
+    Session-wide, so that module-scoped fixtures that train a model see a clean command line too.
+    """
+    saved, sys.argv = sys.argv, ["pytest"]
+    yield
+    sys.argv = saved
 
 
 @pytest.fixture(autouse=True)

@@ -156,6 +156,9 @@ def test_tune_gives_every_model_the_same_budget_and_chooses_on_validation(tmp_pa
         table = (out / "vagnn-demo-LightGCN+VAGNN-tuned.md").read_text()
         assert "tuned with 2 trial(s) per model" in table and "Chosen settings: LightGCN" in table
         assert "link lift" in table and "p (Wilcoxon, users)" in table
+        assert "| valid ± SE |" in table
+        trials_md = (out / "vagnn-demo-LightGCN+VAGNN-tuned-trials.md").read_text()
+        assert trials_md.count("| chosen |") == 2 and trials_md.count("| LightGCN |") == 2
         assert (out / "vagnn-demo-LightGCN+VAGNN-tuned-curves.png").read_bytes()[:4] == b"\x89PNG"
         # parallel trials of one model may start in the same second: each run checkpoints in its own folder
         folders = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
@@ -207,3 +210,14 @@ def test_the_sweep_plot_labels_every_grid_value_and_prints_the_path_as_given(tmp
     write_outputs("tau", [(value, metrics) for value in (0.01, 0.05, 0.5, 5)], "demo", Path("out"))
     assert labels == ["0.01", "0.05", "0.5", "5"]
     assert "wrote out/sweep-tau.csv, .png" in capsys.readouterr().out
+
+
+def test_the_trials_table_marks_trials_within_one_standard_error_of_the_chosen_one():
+    def trial(score, params):
+        return {"choice_score": score, "valid_score": score, "valid_standard_error": 0.01, "params": params}
+
+    runs = {"LightGCN": [trial(0.300, {"n_layers": 1}), trial(0.295, {"n_layers": 2}), trial(0.25, {"n_layers": 3})]}
+    lines = report.trials_table(runs, {}, {}, "t").splitlines()
+    assert lines[4].endswith("| n_layers=1 | 0.3000 ± 0.0100 | chosen |")
+    assert lines[5].endswith("| n_layers=2 | 0.2950 ± 0.0100 | ≈ |")  # 0.005 apart: a coin toss
+    assert lines[6].endswith("| n_layers=3 | 0.2500 ± 0.0100 |  |")

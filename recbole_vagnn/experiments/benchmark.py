@@ -59,6 +59,7 @@ from recbole_vagnn.experiments.report import (
     metric_name,
     significance,
     summarise,
+    trials_table,
     write_csv,
 )
 from recbole_vagnn.experiments.tuning import trial_settings, tune
@@ -84,9 +85,9 @@ def benchmark(
     out_dir = Path(out_dir)
     run_dir = out_dir / "runs" / dataset
     base_config = {"show_progress": False, **(base_config or {})}
-    chosen = None
+    chosen = trial_runs = None
     if trials:
-        runs, chosen, _ = tune(labels, trials, seeds, dataset, base_config, config_files, run_dir, ray_options)
+        runs, chosen, trial_runs = tune(labels, trials, seeds, dataset, base_config, config_files, run_dir, ray_options)
     else:
         jobs = [Job(label, seed, run_dir / f"{label}-seed{seed}.json") for label in labels for seed in seeds]
         done = run_jobs(jobs, dataset, base_config, config_files, run_dir, ray_options)
@@ -124,7 +125,11 @@ def benchmark(
     bar_chart(rows, names, out_dir / f"{stem}.png", title, reference, tests)
     curve_chart(runs, names, out_dir / f"{stem}-curves.png", f"{dataset}: validation curves, seed {seeds[0]}")
     print(f"\n{table}")
-    print(f"wrote {out_dir / stem}.md, .csv, .png, -curves.png")
+    if trial_runs:
+        trials_text = trials_table(trial_runs, chosen, names, f"{dataset}: tuning trials, seed {seeds[0]}")
+        (out_dir / f"{stem}-trials.md").write_text(trials_text)
+        print(trials_text)
+    print(f"wrote {out_dir / stem}.md, .csv, .png, -curves.png" + (", -trials.md" if trial_runs else ""))
     return rows
 
 

@@ -194,11 +194,13 @@ def run_on_ray(function, todo, options, on_result):
     for result in results:
         if result.error:
             job = todo[result.config["index"]][0]
-            raise TrialError(f"{job.title} ({job.setting}) failed on Ray: {_last_line(result.error)}") from result.error
+            raise TrialError(
+                f"{job.title} ({job.setting}) failed on Ray: {error_message(result.error)}"
+            ) from result.error
     return [(todo[index][0], collected[index]) for index in range(len(todo))]
 
 
-def _last_line(error):
+def error_message(error):
     """The error's own message: the last non-empty line of Ray's wrapped traceback text."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[-1] if lines else type(error).__name__

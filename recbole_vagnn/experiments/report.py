@@ -42,6 +42,9 @@ def summarise(runs_by_label):
             values = [run["test"][key] for run in runs]
             row[key] = statistics.fmean(values)
             row[f"{key} std"] = statistics.stdev(values) if len(values) > 1 else 0.0
+        row["valid"] = statistics.fmean(run["valid_score"] for run in runs)
+        errors = [run.get("valid_standard_error") for run in runs]
+        row["valid SE"] = statistics.fmean(errors) if all(error is not None for error in errors) else None
         row["seconds/epoch"] = statistics.fmean(run["seconds_per_epoch"] for run in runs)
         row["best epoch"] = statistics.fmean(run["best_epoch"] for run in runs)
         row["steps"] = statistics.fmean(run.get("optimizer_steps", 0) for run in runs)
@@ -108,7 +111,7 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
     lines = [f"### {title}", "", *header_lines]
     if header_lines:
         lines.append("")
-    lines += [header + " | s/epoch | steps | best epoch |", "|---" * (len(metrics) + 4) + "|"]
+    lines += [header + " | valid ± SE | s/epoch | steps | best epoch |", "|---" * (len(metrics) + 5) + "|"]
     for label, row in rows.items():
         cells = []
         for key in metrics:
@@ -124,17 +127,17 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
         lines.append(
             f"| {name} | "
             + " | ".join(cells)
-            + f" | {row['seconds/epoch']:.3f} | {row['steps']:.0f} | {row['best epoch']:.0f} |"
+            + f" | {_valid_cell(row)} | {row['seconds/epoch']:.3f} | {row['steps']:.0f} | {row['best epoch']:.0f} |"
         )
     gains = improvement(rows, reference)
     if gains:
-        lines.append("| Improv. (%) | " + " | ".join(f"{gains[k]:.2f}" for k in metrics) + " | | | |")
+        lines.append("| Improv. (%) | " + " | ".join(f"{gains[k]:.2f}" for k in metrics) + " | | | | |")
     if tests:
-        lines.append("| p (Wilcoxon, users) | " + " | ".join(_p_cell(tests.get(k)) for k in metrics) + " | | | |")
+        lines.append("| p (Wilcoxon, users) | " + " | ".join(_p_cell(tests.get(k)) for k in metrics) + " | | | | |")
         lines.append(
             "| seeds with p < 0.05 | "
             + " | ".join(f"{t['seeds_better']}/{t['seeds']}" if t else "" for t in (tests.get(k) for k in metrics))
-            + " | | | |"
+            + " | | | | |"
         )
     seeds = {row["seeds"] for row in rows.values()}
     notes = [
@@ -164,6 +167,41 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
     return "\n".join(lines) + "\n"
 
 
+def _valid_cell(row):
+    """The kept validation score (mean over seeds) with its standard error over validation users."""
+    if row.get("valid") is None:
+        return ""
+    return f"{row['valid']:.4f}" + (f" ± {row['valid SE']:.4f}" if row.get("valid SE") is not None else "")
+
+
+def trials_table(trial_runs, chosen, names, title):
+    """Every trial of every model: its setting, validation score and standard error over users.
+
+    ``≈`` marks a trial within one standard error of the chosen one (its SE): choosing between
+    those is a coin toss on this validation set.
+    """
+    lines = [f"### {title}", "", "| Model | trial | setting | valid ± SE | |", "|---|---|---|---|---|"]
+    for label, runs in trial_runs.items():
+        best = max(runs, key=lambda run: run["choice_score"])
+        for k, run in enumerate(runs, start=1):
+            setting = ", ".join(f"{key}={value}" for key, value in run["params"].items()) or "defaults"
+            if run.get("stopped_early"):
+                lines.append(f"| {names.get(label, label)} | {k} | {setting} | stopped early | |")
+                continue
+            error = best.get("valid_standard_error")
+            close = run is not best and error is not None and abs(run["choice_score"] - best["choice_score"]) <= error
+            mark = "chosen" if run is best else "≈" if close else ""
+            lines.append(
+                f"| {names.get(label, label)} | {k} | {setting} | {_valid_cell({'valid': run['valid_score'], 'valid SE': run.get('valid_standard_error')})} | {mark} |"
+            )
+    lines += [
+        "",
+        "valid: the kept checkpoint's validation score; SE: its standard error over the validation users. "
+        "≈ marks a trial within one SE of the chosen one: between those, validation cannot tell.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def _p_cell(test):
     if not test:
         return "no per-user test"
@@ -178,7 +216,7 @@ def write_csv(rows, path, reference=None, tests=None, chosen=None):
 
     metrics = row_metrics(rows)
     columns = ["model"] + [c for key in metrics for c in (key, f"{key} std")]
-    columns += ["seconds/epoch", "steps", "best epoch", "capped", "seeds"]
+    columns += ["valid", "valid SE", "seconds/epoch", "steps", "best epoch", "capped", "seeds"]
     test_columns = (
         [c for key in metrics for c in (f"{key} p", f"{key} diff", f"{key} versus", f"{key} seeds better")]
         if tests
@@ -188,7 +226,7 @@ def write_csv(rows, path, reference=None, tests=None, chosen=None):
         writer = csv.writer(handle)
         writer.writerow(columns + test_columns + (["params"] if chosen else []))
         for label, row in rows.items():
-            values = [label] + [f"{row[c]:.6g}" for c in columns[1:]]
+            values = [label] + ["" if row.get(c) is None else f"{row[c]:.6g}" for c in columns[1:]]
             for key in metrics if tests else ():
                 test = tests.get(key) if label == reference else None
                 values += (

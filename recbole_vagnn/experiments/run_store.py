@@ -137,6 +137,7 @@ def train_run(
         "valid_score": float(result["best_valid_score"]),
         "valid_score_bigger": result["valid_score_bigger"],
         "choice_score": sign * float(result["best_valid_score"]),
+        "valid_standard_error": result["valid_standard_error"],
         "seconds_per_epoch": result["seconds_per_epoch"],
         "epochs": result["epochs"],
         "best_epoch": result["best_epoch"],

@@ -36,11 +36,14 @@ REPORTED = ["recall@10", "ndcg@10", "recall@20", "ndcg@20"]
 
 def trial(config):
     """Ray Tune trainable: one VA-GNN run with ``config`` as RecBole config overrides."""
+    import ray
     import torch
 
+    from recbole_vagnn.experiments.ray_jobs import trial_device_config
     from recbole_vagnn.quick_start import run_recbole
 
     torch.set_num_threads(int(config.pop("_threads")))
+    config.update(trial_device_config(ray.get_gpu_ids()))
     config_files = config.pop("_config_files") or None
     dataset = config.pop("_dataset")
     result = run_recbole(model="VAGNN", dataset=dataset, config_file_list=config_files, config_dict=config)
@@ -70,11 +73,23 @@ def progress_callback(param, total):
     return TrialProgress()
 
 
-def sweep(param, grid, dataset, out_dir, ray_address=None, cpus_per_trial=1, base_config=None, config_files=None):
+def sweep(
+    param,
+    grid,
+    dataset,
+    out_dir,
+    ray_address=None,
+    cpus_per_trial=1,
+    base_config=None,
+    config_files=None,
+    gpus_per_trial=None,
+):
     """Run the grid for one parameter on Ray Tune; write CSV and PNG; return [(value, metrics)]."""
+    import ray
     from ray import tune
 
-    from recbole_vagnn.experiments.ray_jobs import init_ray, tune_api
+    from recbole_vagnn.errors import TrialError
+    from recbole_vagnn.experiments.ray_jobs import error_message, init_ray, trial_resources, tune_api
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -90,20 +105,26 @@ def sweep(param, grid, dataset, out_dir, ray_address=None, cpus_per_trial=1, bas
     }
     if "data_path" in config:
         config["data_path"] = str(Path(config["data_path"]).resolve())
+    run_config, failure_config, _ = tune_api()
+    resources = trial_resources(cpus_per_trial, gpus_per_trial, ray.cluster_resources().get("GPU", 0))
     tuner = tune.Tuner(
-        tune.with_resources(trial, {"cpu": cpus_per_trial}),
+        tune.with_resources(trial, resources),
         param_space=config,
-        run_config=tune_api()[0](
+        run_config=run_config(
             name=f"sweep-{dataset}-{param}",
             storage_path=str((out_dir / "ray").resolve()),  # Ray needs an absolute path
             verbose=0,
             callbacks=[progress_callback(param, len(grid))],
+            failure_config=failure_config(fail_fast=True),  # the first failed trial stops the sweep
         ),
     )
     results = tuner.fit()
-    errors = [r.error for r in results if r.error]
-    if errors:
-        raise RuntimeError(f"{len(errors)} sweep trial(s) failed, first: {errors[0]}")
+    for result in results:
+        if result.error:
+            value = result.config[PARAMS[param]]
+            raise TrialError(
+                f"sweep trial {param}={value} failed on Ray: {error_message(result.error)}"
+            ) from result.error
     points = sorted((r.config[PARAMS[param]], r.metrics) for r in results)
     write_outputs(param, points, dataset, out_dir)
     return points
@@ -161,6 +182,12 @@ def main(argv=None):
     )
     parser.add_argument("--ray_address", default=None, help="address of a running Ray cluster (None: a local one)")
     parser.add_argument("--cpus_per_trial", type=int, default=1, help="CPU cores Ray gives each trial")
+    parser.add_argument(
+        "--gpus_per_trial",
+        type=float,
+        default=None,
+        help="share of a GPU Ray gives each trial (None: 0.25 where the cluster has GPUs, else 0)",
+    )
     args, base_config = parse_experiment_arguments(parser, argv)
     params = [p.strip() for p in args.params.split(",") if p.strip()]
     unknown = [p for p in params if p not in PARAMS]
@@ -169,7 +196,15 @@ def main(argv=None):
     grids = {param: parse_grid(args.grid, param) if args.grid else PAPER_GRIDS[param] for param in params}
     for param, grid in grids.items():
         sweep(
-            param, grid, args.dataset, args.out, args.ray_address, args.cpus_per_trial, base_config, args.config_files
+            param,
+            grid,
+            args.dataset,
+            args.out,
+            args.ray_address,
+            args.cpus_per_trial,
+            base_config,
+            args.config_files,
+            args.gpus_per_trial,
         )
 
 
