@@ -16,6 +16,7 @@ COMMANDS = {
     "recommend": ("recbole_vagnn.recommend", "top videos and vloggers per user from a trained checkpoint"),
     "benchmark": ("recbole_vagnn.experiments.benchmark", "the paper's Tables 2 and 3 on a dataset"),
     "sweep": ("recbole_vagnn.experiments.sweep", "hyper-parameter sensitivity with Ray Tune"),
+    "stopping": ("recbole_vagnn.experiments.stopping", "early-stopping rules replayed on runs recorded once"),
     "speed": ("recbole_vagnn.experiments.speed", "seconds per epoch and memory, VA-GNN next to LightGCN"),
     "synthetic": ("recbole_vagnn.experiments.synthetic", "write a synthetic tripartite dataset"),
     "upstream": ("recbole_vagnn.upstream", "write VA-GNN laid out as RecBole's source tree"),

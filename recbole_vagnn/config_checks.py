@@ -39,6 +39,7 @@ BOOLEAN_KEYS = (
     "use_gpu",
     "fast_loader",
     "verbose",
+    "record_test_curve",
 )
 INTEGER_AT_LEAST = {
     "epochs": 1,

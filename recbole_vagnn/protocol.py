@@ -29,18 +29,24 @@ class EarlyStopping:
     """RecBole's early stopping (``recbole.utils.early_stopping``) with the convergence rule's ``min_train_steps``.
 
     A validation score at least as good as the best (ties count, as in RecBole) is an improvement
-    and keeps its checkpoint; otherwise ``cur_step``, the validations since the best, grows. The
+    and keeps its checkpoint (with ``ties_improve=False`` a tie is not: only a strictly better score
+    resets the patience and replaces the checkpoint); otherwise ``cur_step``, the validations since
+    the best, grows. The
     run stops once ``cur_step`` exceeds ``stopping_step`` and ``min_train_steps`` optimizer steps
     are trained; before that point ``cur_step`` is held at 0, so the patience counts from the
     later of the best validation and that point.
     """
 
-    def __init__(self, stopping_step, bigger, min_train_steps):
+    def __init__(self, stopping_step, bigger, min_train_steps, ties_improve=True):
         self.stopping_step, self.bigger, self.min_train_steps = stopping_step, bigger, min_train_steps
+        self.ties_improve = ties_improve
 
     def update(self, score, best, cur_step, steps):
         """``(best, cur_step, improved, stop)`` after a validation with ``score`` at ``steps`` optimizer steps."""
-        improved = score >= best if self.bigger else score <= best
+        if score == best:
+            improved = self.ties_improve
+        else:
+            improved = score > best if self.bigger else score < best
         best, cur_step = (score, 0) if improved else (best, cur_step + 1)
         if steps < self.min_train_steps:
             return best, 0, improved, False

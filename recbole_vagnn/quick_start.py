@@ -119,7 +119,9 @@ def run_recbole(
     ended the run, not the epoch cap or ``max_train_steps``), ``valid_curve`` and ``video_only_curve`` (``(optimizer steps,
     valid score)`` per validation; the second for VA-GNN's score without its vlogger part),
     ``valid_standard_error`` (the kept validation score's standard error over the validation users,
-    :func:`standard_error`; None where the valid metric has no per-user values),
+    :func:`standard_error`; None where the valid metric has no per-user values), ``test_curve`` and
+    ``valid_per_user_curve`` (with ``record_test_curve: True``: the test result and the per-user
+    valid values at every validation; else empty),
     ``test_per_user`` (each test user's value of every metric defined per user, RecBole's metrics before
     averaging: :mod:`recbole_vagnn.evaluator`), ``test_users`` (their ids, in the same order; None where
     the evaluation has no users, as for labeled value metrics) and ``link_lift`` (tripartite data:
@@ -145,6 +147,8 @@ def run_recbole(
 
     if resume:
         trainer.resume_checkpoint(resume)
+    if config["record_test_curve"]:
+        trainer.curve_test_data = test_data
     try:
         best_valid_score, best_valid_result = trainer.fit(
             train_data, valid_data, saved=saved, show_progress=config["show_progress"], callback_fn=callback
@@ -177,6 +181,8 @@ def run_recbole(
         "converged": len(trainer.epoch_seconds) < config["epochs"] and not trainer.step_budget_spent,
         "valid_curve": trainer.valid_curve,
         "valid_standard_error": standard_error(trainer.best_valid_per_user),
+        "test_curve": trainer.test_curve,
+        "valid_per_user_curve": trainer.valid_per_user_curve,
         "video_only_curve": trainer.video_only_curve,
         "test_per_user": {k: v.tolist() for k, v in trainer.evaluator.per_user.items()},
         "test_users": None if trainer.evaluated_users is None else trainer.evaluated_users.tolist(),

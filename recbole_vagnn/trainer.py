@@ -24,6 +24,11 @@ class PluginTrainerMixin:
     valid score)`` pair per validation; before ``min_train_steps`` the patience does not run down
     (:mod:`recbole_vagnn.protocol`); after ``max_train_steps`` optimizer steps (0: no cap) the run
     ends before its next epoch, as if the epoch cap had been reached (``step_budget_spent``).
+    With ``curve_test_data`` set (``record_test_curve: True``), every validation also evaluates that
+    split with the model as it is then, recording ``test_curve`` (``(optimizer steps, test
+    result)``) and ``valid_per_user_curve`` (each validation user's valid metric): the kept
+    checkpoint's test score is then known under any stopping rule replayed on the validation curve
+    (:mod:`recbole_vagnn.experiments.stopping`).
 
     For trainers that use RecBole's ``Trainer.fit`` (the general, context-aware, sequential and
     traditional models), :meth:`fit` is RecBole's loop (train, validate every ``eval_step``
@@ -60,6 +65,7 @@ class PluginTrainerMixin:
         self.video_only_curve = []
         self.step_budget_spent = False
         self.best_valid_per_user = self._last_valid_per_user = None
+        self.curve_test_data, self.test_curve, self.valid_per_user_curve = None, [], []
         self._data_sha256 = None
 
     def _train_epoch(self, train_data, *args, **kwargs):
@@ -73,6 +79,13 @@ class PluginTrainerMixin:
         score, result = super()._valid_epoch(valid_data, show_progress=show_progress)
         self.valid_curve.append((self.optimizer_steps, float(score)))
         self._last_valid_per_user = self.evaluator.per_user.get(self.valid_metric)  # before the video-only pass
+        if self.curve_test_data is not None:  # record_test_curve: this checkpoint's test result, for replays
+            self.valid_per_user_curve.append(
+                None if self._last_valid_per_user is None else self._last_valid_per_user.tolist()
+            )
+            self.test_curve.append(
+                (self.optimizer_steps, dict(self.evaluate(self.curve_test_data, load_best_model=False)))
+            )
         if not self._runs_own_loop() and self.optimizer_steps < (self.config["min_train_steps"] or 0):
             self.cur_step = 0  # the convergence rule in another trainer's loop: no early stop yet
         if getattr(self.model, "use_vlogger_score", False):

@@ -150,6 +150,8 @@ def train_run(
         "link_lift": result["link_lift"],
         "test_users": result["test_users"],
         "test_per_user": result["test_per_user"],
+        "test_curve": result["test_curve"],  # empty unless record_test_curve (the stopping study)
+        "valid_per_user_curve": result["valid_per_user_curve"],
     }
 
 

@@ -1,0 +1,164 @@
+"""Early-stopping rules replayed on recorded runs: does where a run stops decide which model wins?
+
+    recbole-vagnn stopping --datasets vagnn-demo,vagnn-nosignal [--data_path dataset]
+                           [--models LightGCN,VAGNN] [--seeds 3] [--patience 500,1500,3000] [--out DIR]
+
+Each (dataset, model, seed) trains once, under the longest patience with ties counted as
+improvements (RecBole's rule, the longest-running one) and ``record_test_curve: True``: the test
+result of the model as it is at every validation. Every other rule (each patience, ties counted
+or not) is then replayed on that record with the trainer's own rule
+(:class:`recbole_vagnn.protocol.EarlyStopping`): where the run would have stopped, the checkpoint
+it would have kept, and that checkpoint's test score. The replay is exact: a rule sees validation
+scores only, and every rule stops no later than the recorded one (a tie that does not count, or a
+shorter patience, never makes a run longer). Runs are stored like benchmark runs
+(``OUT/runs/DATASET/MODEL-seedS.json``), so a killed study resumes. ``OUT/stopping.md`` and
+``.csv`` give, per dataset, model and rule, the test score (mean ± std over seeds) and the
+optimizer steps trained, and which model leads under each rule.
+"""
+
+import csv
+import math
+import os
+import statistics
+from pathlib import Path
+
+from recbole_vagnn.cli import argument_parser, run_main
+from recbole_vagnn.errors import ConfigError
+from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
+from recbole_vagnn.paths import dataset_dir, missing_dataset_error
+from recbole_vagnn.protocol import EarlyStopping
+
+METRIC = "recall@10"
+
+
+def replay(run, patience_steps, ties_improve):
+    """``(index of the kept validation, index of the validation that stops the run)`` under the rule.
+
+    The patience in validations follows the convergence rule: at least the run's ``stopping_step``
+    config value and ``patience_steps`` optimizer steps.
+    """
+    curve = run["valid_curve"]
+    config = run["identity"]["config"]
+    per_validation = curve[0][0]  # optimizer steps between validations (the run starts at step 0)
+    stopping_step = max(config["stopping_step"], math.ceil(patience_steps / per_validation))
+    bigger = run["valid_score_bigger"]
+    rule = EarlyStopping(stopping_step, bigger, config["min_train_steps"] or 0, ties_improve)
+    best, cur_step, kept = (-math.inf if bigger else math.inf), 0, None
+    for index, (steps, score) in enumerate(curve):
+        best, cur_step, improved, stop = rule.update(score, best, cur_step, steps)
+        kept = index if improved else kept
+        if stop:
+            return kept, index
+    return kept, len(curve) - 1
+
+
+def rule_rows(runs_by_model, patiences, metric=METRIC):
+    """One row per model and rule: test ``metric`` at the kept checkpoint (mean, std over seeds) and steps trained."""
+    rows = []
+    for patience in patiences:
+        for ties in (True, False):
+            for model, runs in runs_by_model.items():
+                tests, steps = [], []
+                for run in runs:
+                    kept, stop = replay(run, patience, ties)
+                    tests.append(run["test_curve"][kept][1][metric])
+                    steps.append(run["valid_curve"][stop][0])
+                rows.append(
+                    {
+                        "model": model,
+                        "patience": patience,
+                        "ties": "count" if ties else "do not count",
+                        "test": statistics.fmean(tests),
+                        "test std": statistics.stdev(tests) if len(tests) > 1 else 0.0,
+                        "steps": statistics.fmean(steps),
+                    }
+                )
+    return rows
+
+
+def leaders(rows):
+    """``{(patience, ties): model with the best mean test score}``."""
+    best = {}
+    for row in rows:
+        key = (row["patience"], row["ties"])
+        if key not in best or row["test"] > best[key]["test"]:
+            best[key] = row
+    return {key: row["model"] for key, row in best.items()}
+
+
+def markdown(dataset, rows, seeds):
+    lead = leaders(rows)
+    lines = [
+        f"### {dataset}: test Recall@10 at the kept checkpoint, by stopping rule ({seeds} seed(s))",
+        "",
+        "| patience (steps) | ties | model | test Recall@10 | steps trained | leads |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        mark = "yes" if lead[(row["patience"], row["ties"])] == row["model"] else ""
+        lines.append(
+            f"| {row['patience']} | {row['ties']} | {row['model']} | {row['test']:.4f} ± {row['test std']:.4f} "
+            f"| {row['steps']:.0f} | {mark} |"
+        )
+    changed = len(set(lead.values())) > 1
+    lines += ["", f"The leading model {'changes' if changed else 'does not change'} with the rule."]
+    return "\n".join(lines) + "\n"
+
+
+def study(datasets, models, seeds, patiences, out_dir, base_config, config_files):
+    """Record the runs, replay the rules; return ``{dataset: rows}``. ``datasets``: ``{name: data_path}``."""
+    from recbole_vagnn.experiments.jobs import Job, run_jobs
+
+    out_dir = Path(out_dir)
+    recording = {**base_config, "record_test_curve": True, "patience_steps": max(patiences), "show_progress": False}
+    results = {}
+    for dataset, data_path in datasets.items():
+        run_dir = out_dir / "runs" / dataset
+        jobs = [Job(model, seed, run_dir / f"{model}-seed{seed}.json") for model in models for seed in seeds]
+        runs = run_jobs(jobs, dataset, {**recording, "data_path": data_path}, config_files, run_dir)
+        results[dataset] = rule_rows(
+            {model: [run for job, run in zip(jobs, runs) if job.label == model] for model in models}, patiences
+        )
+    return results
+
+
+def main(argv=None):
+    parser = argument_parser(__doc__.splitlines()[0])
+    add_experiment_arguments(parser)
+    parser.add_argument("--datasets", default=None, help="comma-separated datasets (None: --dataset)")
+    parser.add_argument("--models", default="LightGCN,VAGNN", help="comma-separated model names")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per model: 2020, 2021, ...")
+    parser.add_argument("--patience", default="500,1500,3000", help="comma-separated patiences in optimizer steps")
+    args, base_config = parse_experiment_arguments(parser, argv)
+    datasets = {}
+    for name in [name.strip() for name in (args.datasets or args.dataset).split(",") if name.strip()]:
+        folder = dataset_dir(args.data_path, name)
+        if not folder.is_dir():
+            raise missing_dataset_error(name, folder)
+        datasets[name] = str(folder.parent.resolve()) + os.sep
+    models = [name.strip() for name in args.models.split(",") if name.strip()]
+    try:
+        patiences = sorted({int(value) for value in args.patience.split(",") if value.strip()})
+    except ValueError:
+        raise ConfigError(f"--patience: {args.patience!r} is not a comma-separated list of step counts") from None
+    if not (datasets and models and patiences) or args.seeds < 1 or min(patiences) < 1:
+        raise ConfigError(
+            "--datasets, --models and --patience need at least one value each (patience >= 1), --seeds >= 1"
+        )
+    base_config["state"] = "WARNING"
+    seeds = [2020 + i for i in range(args.seeds)]
+    results = study(datasets, models, seeds, patiences, args.out, base_config, args.config_files)
+    out = Path(args.out)
+    text = "\n".join(markdown(dataset, rows, len(seeds)) for dataset, rows in results.items())
+    (out / "stopping.md").write_text(text)
+    with open(out / "stopping.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["dataset", "model", "patience", "ties", "test", "test std", "steps"])
+        writer.writeheader()
+        for dataset, rows in results.items():
+            writer.writerows({"dataset": dataset, **row} for row in rows)
+    print(text)
+    print(f"wrote {out / 'stopping.md'}, .csv")
+
+
+if __name__ == "__main__":
+    run_main(main)
