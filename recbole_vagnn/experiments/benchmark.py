@@ -3,16 +3,20 @@
     python -m recbole_vagnn.experiments.benchmark --dataset NAME [--models VAGNN,LightGCN,...] [--seeds 3]
                                       [--ablations] [--out DIR] [--config_files a.yaml ...]
                                       [--data_path PATH] [--epochs N]
-                                      [--tune [--trials 8] [--ray_address ADDR] [--cpus_per_trial 1]]
+                                      [--max_steps N] [--tune [--trials 8] [--scheduler fifo|asha]
+                                      [--ray_address ADDR] [--cpus_per_trial 1] [--gpus_per_trial 0.25]]
 
-Every model trains with early stopping on valid Recall@10 under the same split, evaluator and
-convergence rule (:mod:`recbole_vagnn.protocol`: enough optimizer steps per epoch, patience in
-steps); a run that reached the epoch cap first is marked in the table.
+Every model trains with early stopping on the config's valid metric (Recall@10 on tripartite
+data) under the same split, evaluator and convergence rule (:mod:`recbole_vagnn.protocol`: enough
+optimizer steps per epoch, patience in steps); a run that reached the epoch cap (or
+``--max_steps``) first is marked in the table. Tuning on Ray (paths, failures, GPUs, ASHA) is
+described in :mod:`recbole_vagnn.experiments.ray_jobs`.
 
 ``--tune`` first searches each model's own hyper-parameters with one budget: ``--trials`` settings
 per model, drawn without repeats (seeded) from the grid in ``properties/tuning/MODEL.yaml``, each
-trained with the first seed; the setting with the best validation Recall@10 is then trained with
-every seed and tested. Trials and runs go to Ray Tune (local, or a cluster with ``--ray_address``)
+trained with the first seed; the setting with the best validation score is then trained with
+every seed and tested; ``NAME...-tuned-trials.md`` lists every trial with its validation score and
+standard error over users. Trials and runs go to Ray Tune (local, or a cluster with ``--ray_address``)
 and are stored like any run (``runs/NAME/tune/LABEL-trialK.json``), so a killed tuning resumes.
 
 VA-GNN (or the ``--reference`` model) is compared with the best other model of every metric by a
@@ -23,12 +27,13 @@ table's header gives the dataset's link lift (:mod:`recbole_vagnn.data.signal`).
 of the dataset's files, every effective config value and the versions of this package, RecBole
 and torch. A stored run is reused only when its identity equals the new run's (so a killed
 benchmark started again with the same command resumes); otherwise, or when the file is not a
-readable run, it is trained again and the reason is printed. Then OUT gets ``NAME.md`` / ``NAME.csv`` (Table 2 form: test Recall and
-NDCG at 10/20/50, mean and sample standard deviation over seeds, best in bold, runner-up
+readable run, it is trained again and the reason is printed. Then OUT gets ``NAME.md`` / ``NAME.csv`` (Table 2 form: every test
+metric the config asks for, mean and sample standard deviation over seeds, best in bold, runner-up
 underlined, the improvement of the reference model over the best other model and its
-significance, seconds per epoch and the epoch of the best validation score), ``NAME.png`` (bar
-chart) and ``NAME-curves.png`` (validation Recall@10 against optimizer steps, first seed, the
-chosen checkpoint marked). A ``--models`` list other than the paper's eight writes
+significance, the kept validation score with its standard error, seconds per epoch and the epoch
+of the kept checkpoint), ``NAME.png`` (bar chart, each bar labelled, ``†`` where significant) and
+``NAME-curves.png`` (the validation score against optimizer steps, first seed, the kept
+checkpoint marked); the table is printed too. A ``--models`` list other than the paper's eight writes
 ``NAME-A+B+....*`` instead (e.g. ``vagnn-10x-LightGCN+VAGNN.md``), so no run with fewer models
 overwrites the full table. ``--ablations`` runs VA-GNN and its Table 3 variants A-E instead and
 writes ``NAME-ablations.*``; ``--tune`` adds ``-tuned`` to the name.
