@@ -102,6 +102,47 @@ def pandas3_fill_nan():
     return True
 
 
+def pandas3_sequence_lengths():
+    """RecBole splits its sequence fields (``token_seq``, ``float_seq``) back into rows at
+    ``np.cumsum(feat[field].agg(len))`` (``Dataset._remap``, ``_normalize``, ``_discretization``,
+    ``KnowledgeBasedDataset._reset_ent_remapID``). pandas 3 made ``Series.agg(len)`` the length of
+    the whole series (pandas 2 warned, then applied ``len`` to each row), so any dataset with a
+    sequence field, such as RecBole's own ``ml-100k`` movie genres, fails with "Length of values
+    (1) does not match length of index". The same four methods, with ``Series.agg(len)`` taken per
+    row while they run. Returns whether it was needed."""
+    import pandas as pd
+
+    with warnings.catch_warnings():  # pandas 2 warns that it applies len per row, as RecBole needs
+        warnings.simplefilter("ignore", FutureWarning)
+        if isinstance(pd.Series([[1, 2], [3]]).agg(len), pd.Series):
+            return False
+    from recbole.data.dataset import dataset as recbole_dataset
+    from recbole.data.dataset import kg_dataset
+
+    methods = [(recbole_dataset.Dataset, name) for name in ("_remap", "_normalize", "_discretization")]
+    methods.append((kg_dataset.KnowledgeBasedDataset, "_reset_ent_remapID"))
+    for owner, name in methods:
+        original = getattr(owner, name)
+        if getattr(original, "fixed_for_pandas3", False):
+            continue
+
+        def per_row_lengths(*args, _original=original, **kwargs):
+            aggregate = pd.Series.agg
+
+            def agg(series, func=None, *rest, **options):
+                return series.map(len) if func is len else aggregate(series, func, *rest, **options)
+
+            pd.Series.agg = agg
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                pd.Series.agg = aggregate
+
+        per_row_lengths.fixed_for_pandas3 = True
+        setattr(owner, name, per_row_lengths)
+    return True
+
+
 def collector_plain_values():
     """RecBole 1.2.1's ``Collector.get_data_struct`` moves every collected value to the CPU with
     ``.cpu()`` (``recbole/evaluator/collector.py`` line 227), including the plain values that
@@ -142,4 +183,4 @@ def apply():
     return [fix.__name__ for fix in FIXES if fix()]
 
 
-FIXES = (numpy2_aliases, scipy_dok_update, pandas3_fill_nan, collector_plain_values)
+FIXES = (numpy2_aliases, scipy_dok_update, pandas3_fill_nan, pandas3_sequence_lengths, collector_plain_values)

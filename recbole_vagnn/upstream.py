@@ -149,7 +149,9 @@ RECBOLE_FIXES = {  # RecBole 1.2.1's file -> [(its text, the fix)]; recbole_vagn
             "feat[field].fillna(value=feat[field].mean(), inplace=True)",
             "feat[field] = feat[field].fillna(value=feat[field].mean())",
         ),
+        ("feat[field].agg(len)", "feat[field].map(len)"),  # pandas 3: agg(len) is the series' length
     ],
+    "recbole/data/dataset/kg_dataset.py": [("feat[field].agg(len)", "feat[field].map(len)")],
     "recbole/evaluator/collector.py": [
         (
             "            self.data_struct._data_dict[key] = self.data_struct._data_dict[key].cpu()",
