@@ -221,3 +221,19 @@ def test_the_trials_table_marks_trials_within_one_standard_error_of_the_chosen_o
     assert lines[4].endswith("| n_layers=1 | 0.3000 ± 0.0100 | chosen |")
     assert lines[5].endswith("| n_layers=2 | 0.2950 ± 0.0100 | ≈ |")  # 0.005 apart: a coin toss
     assert lines[6].endswith("| n_layers=3 | 0.2500 ± 0.0100 |  |")
+
+
+def test_the_table_says_in_words_when_validation_turned_vagnns_vlogger_parts_off():
+    def run(model, **config):
+        return {
+            "identity": {"model": model, "config": {"use_vlogger_loss": True, "vlogger_loss_weight": 5.0, **config}}
+        }
+
+    assert report.vlogger_parts_verdict("VA-GNN", run("VAGNN")) is None
+    assert report.vlogger_parts_verdict("LightGCN", run("LightGCN", vlogger_loss_weight=0.01)) is None
+    nearly = report.vlogger_parts_verdict("VA-GNN", run("VAGNN", vlogger_loss_weight=0.01))
+    assert nearly == (
+        "On this data VA-GNN's vlogger parts did not help validation: its setting turns off or all but off "
+        "vlogger_loss_weight (lambda1) = 0.01."
+    )
+    assert "use_vlogger_view" in report.vlogger_parts_verdict("VA-GNN", run("VAGNN", use_vlogger_view=False))

@@ -65,6 +65,7 @@ from recbole_vagnn.experiments.report import (
     significance,
     summarise,
     trials_table,
+    vlogger_parts_verdict,
     write_csv,
 )
 from recbole_vagnn.experiments.tuning import trial_settings, tune
@@ -107,8 +108,10 @@ def benchmark(
     protocol = f"{len(seeds)} seed(s) from {seeds[0]}" + (
         f", tuned with {trials} trial(s) per model on valid {valid_name}" if trials else ", each model's defaults"
     )
+    verdicts = [vlogger_parts_verdict(names.get(label, label), label_runs[0]) for label, label_runs in runs.items()]
+    verdict = " ".join(v for v in verdicts if v) if chosen else ""
     header = [
-        f"{format_link_lift(lift)}.",
+        f"{format_link_lift(lift)}." + (f" {verdict}" if verdict else ""),
         "",
         f"Protocol: {protocol}; early stopping on valid {valid_name} under the convergence rule.",
     ]

@@ -174,6 +174,30 @@ def _valid_cell(row):
     return f"{row['valid']:.4f}" + (f" ± {row['valid SE']:.4f}" if row.get("valid SE") is not None else "")
 
 
+VLOGGER_PARTS_OFF = {"use_vlogger_loss": False, "use_vlogger_view": False, "use_vlogger_score": False}
+NEARLY_OFF_WEIGHT = 0.01  # vlogger_loss_weight (lambda1) at or below this is the vlogger loss all but off
+
+
+def vlogger_parts_verdict(label, run):
+    """A sentence when the run's setting switches VA-GNN's vlogger parts off or nearly off, else None.
+
+    Read from the run's effective config, so a tuned choice, a variant and a user's config count alike.
+    """
+    config = run.get("identity", {}).get("config", {})
+    if run.get("identity", {}).get("model") != "VAGNN":
+        return None
+    off = [key for key, value in VLOGGER_PARTS_OFF.items() if config.get(key) is value]
+    weight = config.get("vlogger_loss_weight")
+    if weight is not None and weight <= NEARLY_OFF_WEIGHT and config.get("use_vlogger_loss", True):
+        off.append(f"vlogger_loss_weight (lambda1) = {weight}")
+    if not off:
+        return None
+    return (
+        f"On this data {label}'s vlogger parts did not help validation: its setting turns off or all but off "
+        f"{', '.join(off)}."
+    )
+
+
 def trials_table(trial_runs, chosen, names, title):
     """Every trial of every model: its setting, validation score and standard error over users.
 
