@@ -40,6 +40,7 @@ BOOLEAN_KEYS = (
     "fast_loader",
     "verbose",
     "record_test_curve",
+    "stopping_ties_improve",
 )
 INTEGER_AT_LEAST = {
     "epochs": 1,
@@ -59,6 +60,7 @@ INTEGER_AT_LEAST = {
 POSITIVE_NUMBERS = ("learning_rate", "cl_temperature", "ssl_tau", "gtn_beta", "gtn_gamma")
 NON_NEGATIVE_NUMBERS = (
     "reg_weight",
+    "stopping_margin_se",
     "cl_weight",
     "vlogger_loss_weight",
     "ssl_weight",

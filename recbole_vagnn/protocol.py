@@ -25,13 +25,25 @@ import math
 from logging import getLogger
 
 
+def standard_error(values):
+    """The standard error over users of a per-user metric's mean (sample std / sqrt(n)), or None without values."""
+    if values is None:
+        return None
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else None
+
+
 class EarlyStopping:
     """RecBole's early stopping (``recbole.utils.early_stopping``) with the convergence rule's ``min_train_steps``.
 
     A validation score at least as good as the best (ties count, as in RecBole) is an improvement
     and keeps its checkpoint (with ``ties_improve=False`` a tie is not: only a strictly better score
-    resets the patience and replaces the checkpoint); otherwise ``cur_step``, the validations since
-    the best, grows. The
+    resets the patience and replaces the checkpoint); a ``margin`` passed to :meth:`update` asks an
+    improvement to beat the best by more than that (a tie with the raised bar counts as
+    ``ties_improve`` says). Otherwise ``cur_step``, the validations since the best, grows. The
     run stops once ``cur_step`` exceeds ``stopping_step`` and ``min_train_steps`` optimizer steps
     are trained; before that point ``cur_step`` is held at 0, so the patience counts from the
     later of the best validation and that point.
@@ -41,12 +53,13 @@ class EarlyStopping:
         self.stopping_step, self.bigger, self.min_train_steps = stopping_step, bigger, min_train_steps
         self.ties_improve = ties_improve
 
-    def update(self, score, best, cur_step, steps):
+    def update(self, score, best, cur_step, steps, margin=0.0):
         """``(best, cur_step, improved, stop)`` after a validation with ``score`` at ``steps`` optimizer steps."""
-        if score == best:
+        bar = best + margin if self.bigger else best - margin
+        if score == bar:
             improved = self.ties_improve
         else:
-            improved = score > best if self.bigger else score < best
+            improved = score > bar if self.bigger else score < bar
         best, cur_step = (score, 0) if improved else (best, cur_step + 1)
         if steps < self.min_train_steps:
             return best, 0, improved, False

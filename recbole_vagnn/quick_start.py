@@ -80,17 +80,6 @@ def load_data_and_model(model=None, dataset=None, config_file_list=None, config_
     return config, model, dataset, train_data, valid_data, test_data
 
 
-def standard_error(values):
-    """The standard error over users of a per-user metric's mean (sample std / sqrt(n)), or None without values."""
-    if values is None or len(values) < 2:
-        return None
-    import numpy as np
-
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else None
-
-
 def plain(result):
     """A result dict as plain floats, ``{'recall@10': 0.315, ...}``, the same on every stack (NumPy 2 prints ``np.float64(...)``)."""
     return None if result is None else {key: float(value) for key, value in result.items()}
@@ -119,7 +108,7 @@ def run_recbole(
     ended the run, not the epoch cap or ``max_train_steps``), ``valid_curve`` and ``video_only_curve`` (``(optimizer steps,
     valid score)`` per validation; the second for VA-GNN's score without its vlogger part),
     ``valid_standard_error`` (the kept validation score's standard error over the validation users,
-    :func:`standard_error`; None where the valid metric has no per-user values), ``test_curve`` and
+    :func:`recbole_vagnn.protocol.standard_error`; None where the valid metric has no per-user values), ``test_curve`` and
     ``valid_per_user_curve`` (with ``record_test_curve: True``: the test result and the per-user
     valid values at every validation; else empty),
     ``test_per_user`` (each test user's value of every metric defined per user, RecBole's metrics before
@@ -130,6 +119,7 @@ def run_recbole(
     from recbole.utils import get_environment, set_color
 
     from recbole_vagnn.config_checks import check_topk_fits
+    from recbole_vagnn.protocol import standard_error
     from recbole_vagnn.utils import get_trainer
 
     config, model, dataset, train_data, valid_data, test_data = load_data_and_model(

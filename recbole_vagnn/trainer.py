@@ -13,7 +13,7 @@ from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpo
 from recbole_vagnn.data.device_loader import DeviceFullSortEval
 from recbole_vagnn.errors import CheckpointError
 from recbole_vagnn.evaluator import PerUserEvaluator
-from recbole_vagnn.protocol import EarlyStopping
+from recbole_vagnn.protocol import EarlyStopping, standard_error
 
 
 class PluginTrainerMixin:
@@ -122,7 +122,13 @@ class PluginTrainerMixin:
         self.eval_collector.data_collect(train_data)
         if self.config["train_neg_sample_args"].get("dynamic", False):
             train_data.get_model(self.model)
-        rule = EarlyStopping(self.stopping_step, self.valid_metric_bigger, self.config["min_train_steps"] or 0)
+        rule = EarlyStopping(
+            self.stopping_step,
+            self.valid_metric_bigger,
+            self.config["min_train_steps"] or 0,
+            ties_improve=self.config["stopping_ties_improve"] is not False,
+        )
+        margin_se, margin = self.config["stopping_margin_se"] or 0.0, 0.0
         budget = self.config["max_train_steps"] or 0
         kept_epoch = self.start_epoch - 1
         for epoch_idx in range(self.start_epoch, self.epochs):
@@ -151,7 +157,7 @@ class PluginTrainerMixin:
             start = time.time()
             valid_score, valid_result = self._valid_epoch(valid_data, show_progress=show_progress)
             self.best_valid_score, self.cur_step, improved, stop = rule.update(
-                valid_score, self.best_valid_score, self.cur_step, self.optimizer_steps
+                valid_score, self.best_valid_score, self.cur_step, self.optimizer_steps, margin
             )
             if verbose:
                 self.logger.info(
@@ -168,6 +174,8 @@ class PluginTrainerMixin:
                     self._save_checkpoint(epoch_idx, verbose=verbose)
                 self.best_valid_result = valid_result
                 self.best_valid_per_user = self._last_valid_per_user
+                if margin_se:  # the next improvement must beat this one by margin_se standard errors
+                    margin = margin_se * (standard_error(self._last_valid_per_user) or 0.0)
             if callback_fn:
                 callback_fn(epoch_idx, valid_score)
             if verbose:

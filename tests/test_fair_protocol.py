@@ -41,8 +41,8 @@ def test_a_run_ended_by_early_stopping_is_converged(monkeypatch):
     from recbole_vagnn.protocol import EarlyStopping
 
     class OnlyTheFirstImproves(EarlyStopping):
-        def update(self, score, best, cur_step, steps):
-            return super().update(score if best == float("-inf") else float("-inf"), best, cur_step, steps)
+        def update(self, score, best, cur_step, steps, margin=0.0):
+            return super().update(score if best == float("-inf") else float("-inf"), best, cur_step, steps, margin)
 
     monkeypatch.setattr(trainer_module, "EarlyStopping", OnlyTheFirstImproves)
     settings = {"epochs": 9, "show_progress": False, "stopping_step": 1, "patience_steps": 0}

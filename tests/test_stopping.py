@@ -11,6 +11,8 @@ def recorded(scores, per_validation=25, stopping_step=1, min_train_steps=0):
     return {
         "valid_curve": curve,
         "test_curve": [[steps, {"recall@10": score / 2}] for steps, score in curve],
+        # 100 users, standard error 0.01 at every validation
+        "valid_per_user_curve": [[score - 0.0995, score + 0.0995] * 50 for _, score in curve],
         "valid_score_bigger": True,
         "identity": {"config": {"stopping_step": stopping_step, "min_train_steps": min_train_steps}},
     }
@@ -25,16 +27,18 @@ def test_a_tie_resets_the_patience_only_where_ties_count():
 
 def test_rule_rows_report_the_kept_checkpoints_test_score_and_the_leader_per_rule():
     runs = {"A": [recorded([0.1, 0.3, 0.3, 0.2, 0.2])], "B": [recorded([0.1, 0.2, 0.25, 0.26, 0.27])]}
-    rows = rule_rows(runs, [25, 100])
+    rows = rule_rows(runs, [25, 100], rules=((True, 0.0), (False, 0.0)))
     by_rule = {(row["model"], row["patience"], row["ties"]): row for row in rows}
     assert by_rule[("A", 25, "count")]["test"] == pytest.approx(0.15) and by_rule[("A", 25, "count")]["steps"] == 125
     assert by_rule[("B", 100, "count")]["test"] == pytest.approx(0.135)
-    assert leaders(rows) == {
-        (25, "count"): "A",
-        (25, "do not count"): "A",
-        (100, "count"): "A",
-        (100, "do not count"): "A",
-    }
+    assert set(leaders(rows).values()) == {"A"} and len(leaders(rows)) == 4
+
+
+def test_a_margin_in_standard_errors_keeps_small_gains_from_resetting_the_patience():
+    run = recorded([0.10, 0.30, 0.305, 0.31, 0.32, 0.33])  # per-user SE 0.01 at every validation
+    assert replay(run, 25, ties_improve=True) == (5, 5)
+    assert replay(run, 25, ties_improve=False, margin_se=1.0) == (1, 3)  # +0.005, +0.01 do not beat 0.30 + 0.01
+    assert replay(run, 100, ties_improve=False, margin_se=1.0) == (4, 5)  # a longer patience waits for 0.32
 
 
 def test_replaying_the_recorded_rule_gives_the_trainers_own_stop_and_checkpoint(tmp_path):
@@ -48,3 +52,19 @@ def test_replaying_the_recorded_rule_gives_the_trainers_own_stop_and_checkpoint(
     assert run["valid_curve"][kept][0] == run["best_valid_step"]
     assert run["test_curve"][kept][1] == run["test"]  # the recorded test result is the kept checkpoint's
     assert len(run["valid_per_user_curve"][kept]) == 400
+
+
+def test_the_trainer_takes_the_margin_and_the_ties_from_the_config():
+    from recbole_vagnn.protocol import EarlyStopping, standard_error
+
+    rule = EarlyStopping(stopping_step=1, bigger=True, min_train_steps=0, ties_improve=False)
+    assert rule.update(0.30, 0.30, 0, 50)[2] is False  # a tie is no improvement
+    assert rule.update(0.305, 0.30, 0, 50, margin=0.01)[2] is False and rule.update(0.311, 0.30, 0, 50, margin=0.01)[2]
+    assert standard_error([0.0, 1.0] * 50) == pytest.approx(0.05025, rel=1e-3) and standard_error(None) is None
+
+    from recbole_vagnn.quick_start import run_recbole
+
+    settings = {"show_progress": False, "epochs": 40, "min_train_steps": 0, "patience_steps": 0, "stopping_step": 2}
+    strict = run_recbole("LightGCN", config_dict={**settings, "stopping_margin_se": 3.0}, saved=False)
+    loose = run_recbole("LightGCN", config_dict=settings, saved=False)
+    assert strict["optimizer_steps"] < loose["optimizer_steps"]  # gains of less than 3 SE no longer extend the run

@@ -5,12 +5,12 @@
 
 Each (dataset, model, seed) trains once, under the longest patience with ties counted as
 improvements (RecBole's rule, the longest-running one) and ``record_test_curve: True``: the test
-result of the model as it is at every validation. Every other rule (each patience, ties counted
-or not) is then replayed on that record with the trainer's own rule
+result of the model as it is at every validation. Every other rule (each patience; ties counted
+or not; an improvement asked to beat the best by 0.5 or 1 standard error over users) is then replayed on that record with the trainer's own rule
 (:class:`recbole_vagnn.protocol.EarlyStopping`): where the run would have stopped, the checkpoint
 it would have kept, and that checkpoint's test score. The replay is exact: a rule sees validation
-scores only, and every rule stops no later than the recorded one (a tie that does not count, or a
-shorter patience, never makes a run longer). Runs are stored like benchmark runs
+scores only, and every rule stops no later than the recorded one (a tie that does not count, a
+margin or a shorter patience never makes a run longer). Runs are stored like benchmark runs
 (``OUT/runs/DATASET/MODEL-seedS.json``), so a killed study resumes. ``OUT/stopping.md`` and
 ``.csv`` give, per dataset, model and rule, the test score (mean ± std over seeds) and the
 optimizer steps trained, and which model leads under each rule.
@@ -26,17 +26,20 @@ from recbole_vagnn.cli import argument_parser, run_main
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.paths import dataset_dir, missing_dataset_error
-from recbole_vagnn.protocol import EarlyStopping
+from recbole_vagnn.protocol import EarlyStopping, standard_error
 
 METRIC = "recall@10"
 
 
-def replay(run, patience_steps, ties_improve):
+def replay(run, patience_steps, ties_improve, margin_se=0.0):
     """``(index of the kept validation, index of the validation that stops the run)`` under the rule.
 
     The patience in validations follows the convergence rule: at least the run's ``stopping_step``
-    config value and ``patience_steps`` optimizer steps.
+    config value and ``patience_steps`` optimizer steps. With ``margin_se``, an improvement must
+    beat the best by that many standard errors of the best validation (its per-user values, from
+    ``valid_per_user_curve``).
     """
+
     curve = run["valid_curve"]
     config = run["identity"]["config"]
     per_validation = curve[0][0]  # optimizer steps between validations (the run starts at step 0)
@@ -44,23 +47,30 @@ def replay(run, patience_steps, ties_improve):
     bigger = run["valid_score_bigger"]
     rule = EarlyStopping(stopping_step, bigger, config["min_train_steps"] or 0, ties_improve)
     best, cur_step, kept = (-math.inf if bigger else math.inf), 0, None
+    margin = 0.0
     for index, (steps, score) in enumerate(curve):
-        best, cur_step, improved, stop = rule.update(score, best, cur_step, steps)
-        kept = index if improved else kept
+        best, cur_step, improved, stop = rule.update(score, best, cur_step, steps, margin)
+        if improved:
+            kept = index
+            if margin_se:
+                margin = margin_se * (standard_error(run["valid_per_user_curve"][index]) or 0.0)
         if stop:
             return kept, index
     return kept, len(curve) - 1
 
 
-def rule_rows(runs_by_model, patiences, metric=METRIC):
+RULES = ((True, 0.0), (False, 0.0), (False, 0.5), (False, 1.0))  # (ties count, margin in standard errors)
+
+
+def rule_rows(runs_by_model, patiences, metric=METRIC, rules=RULES):
     """One row per model and rule: test ``metric`` at the kept checkpoint (mean, std over seeds) and steps trained."""
     rows = []
     for patience in patiences:
-        for ties in (True, False):
+        for ties, margin in rules:
             for model, runs in runs_by_model.items():
                 tests, steps = [], []
                 for run in runs:
-                    kept, stop = replay(run, patience, ties)
+                    kept, stop = replay(run, patience, ties, margin)
                     tests.append(run["test_curve"][kept][1][metric])
                     steps.append(run["valid_curve"][stop][0])
                 rows.append(
@@ -68,6 +78,7 @@ def rule_rows(runs_by_model, patiences, metric=METRIC):
                         "model": model,
                         "patience": patience,
                         "ties": "count" if ties else "do not count",
+                        "margin": margin,
                         "test": statistics.fmean(tests),
                         "test std": statistics.stdev(tests) if len(tests) > 1 else 0.0,
                         "steps": statistics.fmean(steps),
@@ -77,10 +88,10 @@ def rule_rows(runs_by_model, patiences, metric=METRIC):
 
 
 def leaders(rows):
-    """``{(patience, ties): model with the best mean test score}``."""
+    """``{(patience, ties, margin): model with the best mean test score}``."""
     best = {}
     for row in rows:
-        key = (row["patience"], row["ties"])
+        key = (row["patience"], row["ties"], row["margin"])
         if key not in best or row["test"] > best[key]["test"]:
             best[key] = row
     return {key: row["model"] for key, row in best.items()}
@@ -91,14 +102,14 @@ def markdown(dataset, rows, seeds):
     lines = [
         f"### {dataset}: test Recall@10 at the kept checkpoint, by stopping rule ({seeds} seed(s))",
         "",
-        "| patience (steps) | ties | model | test Recall@10 | steps trained | leads |",
-        "|---|---|---|---|---|---|",
+        "| patience (steps) | ties | margin (SE) | model | test Recall@10 | steps trained | leads |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        mark = "yes" if lead[(row["patience"], row["ties"])] == row["model"] else ""
+        mark = "yes" if lead[(row["patience"], row["ties"], row["margin"])] == row["model"] else ""
         lines.append(
-            f"| {row['patience']} | {row['ties']} | {row['model']} | {row['test']:.4f} ± {row['test std']:.4f} "
-            f"| {row['steps']:.0f} | {mark} |"
+            f"| {row['patience']} | {row['ties']} | {row['margin']:g} | {row['model']} | {row['test']:.4f} "
+            f"± {row['test std']:.4f} | {row['steps']:.0f} | {mark} |"
         )
     changed = len(set(lead.values())) > 1
     lines += ["", f"The leading model {'changes' if changed else 'does not change'} with the rule."]
@@ -152,7 +163,7 @@ def main(argv=None):
     text = "\n".join(markdown(dataset, rows, len(seeds)) for dataset, rows in results.items())
     (out / "stopping.md").write_text(text)
     with open(out / "stopping.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, ["dataset", "model", "patience", "ties", "test", "test std", "steps"])
+        writer = csv.DictWriter(handle, ["dataset", "model", "patience", "ties", "margin", "test", "test std", "steps"])
         writer.writeheader()
         for dataset, rows in results.items():
             writer.writerows({"dataset": dataset, **row} for row in rows)
