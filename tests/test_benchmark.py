@@ -154,7 +154,8 @@ def test_tune_gives_every_model_the_same_budget_and_chooses_on_validation(tmp_pa
             assert float(rows[label]["recall@10"]) == pytest.approx(expected, rel=1e-5)
         assert float(rows["VAGNN"]["recall@10 p"]) <= 1 and rows["VAGNN"]["recall@10 versus"] == "LightGCN"
         table = (out / "vagnn-demo-LightGCN+VAGNN-tuned.md").read_text()
-        assert "tuned with 2 trial(s) per model" in table and "Chosen settings: LightGCN" in table
+        assert "tuned with 2 trial(s) per model on valid Recall@10, FIFO scheduler;" in table
+        assert "Chosen settings: LightGCN" in table
         assert "link lift" in table and "p (Wilcoxon, users)" in table
         assert "| valid ± SE |" in table
         trials_md = (out / "vagnn-demo-LightGCN+VAGNN-tuned-trials.md").read_text()

@@ -48,6 +48,10 @@ def test_tuning_runs_with_relative_paths_prints_validation_and_time_left_and_ash
     assert len(lines) == 3 and "[3/3]" in lines[-1] and "left" in lines[0]
     assert all("test" not in line for line in lines)  # trials show validation only
     assert "ASHA scheduler" in printed and "| LightGCN" in printed  # the table is printed at the end
+    table = (tmp_path / "out" / "vagnn-demo-LightGCN-tuned.md").read_text()
+    assert (
+        "tuned with 3 trial(s) per model on valid Recall@10, ASHA scheduler, at most 50 optimizer steps a run" in table
+    )
     assert "Failed to fetch metrics" not in printed and "Trial Status" not in printed
 
 

@@ -102,11 +102,16 @@ def benchmark(
     tests = significance(runs, rows, reference)
     names = names or {}
     stem = stem or dataset
+    scheduler = (ray_options or {}).get("scheduler", "fifo").upper()
+    budget = base_config.get("max_train_steps")
+    cap = f", at most {budget} optimizer steps a run" if budget else ""
     first_run = next(iter(runs.values()))[0]
     lift = first_run.get("link_lift")
     valid_name = metric_name(first_run["valid_metric"])
     protocol = f"{len(seeds)} seed(s) from {seeds[0]}" + (
-        f", tuned with {trials} trial(s) per model on valid {valid_name}" if trials else ", each model's defaults"
+        f", tuned with {trials} trial(s) per model on valid {valid_name}, {scheduler} scheduler{cap}"
+        if trials
+        else ", each model's defaults"
     )
     verdicts = [vlogger_parts_verdict(names.get(label, label), label_runs[0]) for label, label_runs in runs.items()]
     verdict = " ".join(v for v in verdicts if v) if chosen else ""
