@@ -218,7 +218,7 @@ def test_the_trials_table_marks_trials_within_one_standard_error_of_the_chosen_o
         return {"choice_score": score, "valid_score": score, "valid_standard_error": 0.01, "params": params}
 
     runs = {"LightGCN": [trial(0.300, {"n_layers": 1}), trial(0.295, {"n_layers": 2}), trial(0.25, {"n_layers": 3})]}
-    lines = report.trials_table(runs, {}, {}, "t").splitlines()
+    lines = report.trials_table(runs, {}, "t").splitlines()
     assert lines[4].endswith("| n_layers=1 | 0.3000 ± 0.0100 | chosen |")
     assert lines[5].endswith("| n_layers=2 | 0.2950 ± 0.0100 | ≈ |")  # 0.005 apart: a coin toss
     assert lines[6].endswith("| n_layers=3 | 0.2500 ± 0.0100 |  |")

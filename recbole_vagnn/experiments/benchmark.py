@@ -139,7 +139,7 @@ def benchmark(
     curve_chart(runs, names, out_dir / f"{stem}-curves.png", f"{dataset}: validation curves, seed {seeds[0]}")
     print(f"\n{table}")
     if trial_runs:
-        trials_text = trials_table(trial_runs, chosen, names, f"{dataset}: tuning trials, seed {seeds[0]}")
+        trials_text = trials_table(trial_runs, names, f"{dataset}: tuning trials, seed {seeds[0]}")
         (out_dir / f"{stem}-trials.md").write_text(trials_text)
         print(trials_text)
     print(f"wrote {out_dir / stem}.md, .csv, .png, -curves.png" + (", -trials.md" if trial_runs else ""))

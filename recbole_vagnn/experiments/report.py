@@ -9,6 +9,8 @@ per-user values (:mod:`recbole_vagnn.evaluator`); the table says which metrics h
 import json
 import statistics
 
+from recbole_vagnn.experiments.jobs import settings_text
+
 
 def metric_keys(runs_by_label):
     """The test metrics every run has, in the first run's (RecBole's) order."""
@@ -198,7 +200,7 @@ def vlogger_parts_verdict(label, run):
     )
 
 
-def trials_table(trial_runs, chosen, names, title):
+def trials_table(trial_runs, names, title):
     """Every trial of every model: its setting, validation score and standard error over users.
 
     ``≈`` marks a trial within one standard error of the chosen one (its SE): choosing between
@@ -208,7 +210,7 @@ def trials_table(trial_runs, chosen, names, title):
     for label, runs in trial_runs.items():
         best = max(runs, key=lambda run: run["choice_score"])
         for k, run in enumerate(runs, start=1):
-            setting = ", ".join(f"{key}={value}" for key, value in run["params"].items()) or "defaults"
+            setting = settings_text(run["params"])
             if run.get("stopped_early"):
                 lines.append(f"| {names.get(label, label)} | {k} | {setting} | stopped early | |")
                 continue
