@@ -28,6 +28,7 @@ BOOLEAN_KEYS = (
     "use_video_view",
     "use_vlogger_view",
     "use_vlogger_score",
+    "use_gate",
     "pool_l2_normalize",
     "require_pow",
     "reproducibility",
@@ -75,6 +76,7 @@ CHOICES = {
     "vlogger_sampling": ("pair", "user"),
     "vlogger_view_graph": ("explicit", "watched"),
     "edge_weight": ("binary", "count"),
+    "view_fusion": ("concat", "sum"),
     "uvl_rule": UVL_RULES,
 }
 

@@ -100,6 +100,52 @@ def test_score_is_the_gated_mix_of_equations_15_to_17(tiny_root):
             assert model.predict(interaction).item() == pytest.approx(expected, rel=1e-4, abs=1e-6)
 
 
+def test_fixed_gate_averages_the_two_parts_of_equation_16(tiny_root):
+    model, dataset = build(tiny_root, use_gate=False)
+    (u1, v1, p1), (u2, v2, p2) = views_by_hand(model, dataset)
+    eu, ev, ep = np.hstack([u1, u2]), np.hstack([v1, v2]), np.hstack([p1, p2])
+    model.eval()
+    for u in range(1, 4):
+        for v in range(1, 5):
+            p = dataset.item2vlogger[v]
+            expected = 0.5 * eu[u] @ ev[v] + 0.5 * eu[u] @ ep[p]
+            interaction = {"user_id": torch.tensor([u]), "item_id": torch.tensor([v])}
+            assert model.predict(interaction).item() == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    w, _, _ = model.score_parts(torch.tensor([1, 2]), torch.tensor([1, 3]))
+    assert w.tolist() == [0.5, 0.5]
+
+
+def test_sum_fusion_adds_the_views_and_keeps_the_contrastive_loss(tiny_root):
+    model, dataset = build(tiny_root, view_fusion="sum")
+    assert model.gate.shape == (D, D)
+    (u1, v1, p1), (u2, v2, p2) = views_by_hand(model, dataset)
+    eu, ev, ep = u1 + u2, v1 + v2, p1 + p2
+    Q = model.gate.detach().numpy()
+    model.eval()
+    for u in range(1, 4):
+        for v in range(1, 5):
+            p = dataset.item2vlogger[v]
+            w = 1 / (1 + math.exp(-(ev[v] @ Q @ ep[p])))
+            expected = w * eu[u] @ ev[v] + (1 - w) * eu[u] @ ep[p]
+            interaction = {"user_id": torch.tensor([u]), "item_id": torch.tensor([v])}
+            assert model.predict(interaction).item() == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    model.train()
+    assert model.loss_names == ["video BPR", "vlogger BPR", "CL", "L2"]
+    assert len(model.calculate_loss(batch([1, 2], [1, 3], [4, 2]))) == 4
+
+
+def test_video_core_scores_as_lightgcn_on_the_interactions(tiny_root):
+    """Every vlogger part off (the second tuning grid): LightGCN's propagation and y = e_u.e_v."""
+    model, dataset = build(
+        tiny_root, use_vlogger_view=False, use_vlogger_loss=False, use_vlogger_score=False, walk_q1=0.0
+    )
+    (u1, v1, _), _ = views_by_hand(model, dataset)
+    model.eval()
+    full = model.full_sort_predict({"user_id": torch.tensor([1, 2, 3])}).view(3, -1).detach().numpy()
+    np.testing.assert_allclose(full[:, 1:], u1[1:4] @ v1[1:].T, rtol=1e-4, atol=1e-6)
+    assert model.loss_names == ["video BPR", "L2"]
+
+
 def infonce_by_hand(a, b, ids, candidates, tau):
     """Eq. 11 literally: mean over i of -log exp(sim(a_i, b_i)/tau) / sum_j exp(sim(a_i, b_j)/tau)."""
     total = 0.0
@@ -278,6 +324,10 @@ def test_bad_switches_are_refused(tiny_root):
         build(tiny_root, vlogger_view_graph="followers")
     with pytest.raises(ValueError, match="'cl_temperature' must be a number > 0, got 0"):
         build(tiny_root, cl_temperature=0)
+    with pytest.raises(ValueError, match="'view_fusion' must be one of 'concat', 'sum'"):
+        build(tiny_root, view_fusion="mean")
+    with pytest.raises(ValueError, match="'use_gate' must be True or False"):
+        build(tiny_root, use_gate="no")
 
 
 # u1, u2 follow pA and u3, u4 follow pB; u1 and u3 watch v1 v2, u2 and u4 watch v3 v4. With

@@ -59,6 +59,12 @@ Choices where the paper is open or its code differs (config key in brackets):
   ``use_vlogger_loss: False``, (C) ``use_video_view: False``, (D) ``use_vlogger_view: False``,
   (E) ``use_vlogger_score: False`` (y_uv = e_u.e_v). With one view left, every embedding has d
   dimensions, Q is d x d and there is no contrastive loss (it needs two views).
+- Switches beyond the paper, each alone, for diagnosing which part helps on the data at hand
+  (defaults: the paper's model): ``use_gate: False`` keeps the vlogger score but replaces the
+  learned gate by w = 1/2 for every video (so Eq. 16 averages the two parts, Q unused);
+  ``view_fusion: sum`` keeps both views and the contrastive loss but fuses them as e_1 + e_2
+  (d dimensions, Q is d x d) instead of Eq. 15's concatenation; ``walk_q1: 0`` turns the
+  meta-path augmentation off (both views are X and Y as they are).
 """
 
 from contextlib import contextmanager
@@ -111,6 +117,8 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         self.use_vlogger_view = config["use_vlogger_view"]
         self.use_vlogger_score = config["use_vlogger_score"]
         self.use_vlogger_loss = config["use_vlogger_loss"]
+        self.use_gate = config["use_gate"]
+        self.view_fusion = config["view_fusion"]
         self.use_cl = config["use_cl"] and self.use_video_view and self.use_vlogger_view
         if not (self.use_video_view or self.use_vlogger_view):
             raise ConfigError("VAGNN needs at least one of use_video_view and use_vlogger_view")
@@ -122,7 +130,8 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         self.user_embedding = nn.Embedding(self.n_users, self.embedding_size)
         self.item_embedding = nn.Embedding(self.n_items, self.embedding_size)
         self.vlogger_embedding = nn.Embedding(self.n_vloggers, self.embedding_size)
-        joint_size = self.embedding_size * (int(self.use_video_view) + int(self.use_vlogger_view))
+        n_views = int(self.use_video_view) + int(self.use_vlogger_view)
+        joint_size = self.embedding_size * (n_views if self.view_fusion == "concat" else 1)
         self.gate = nn.Parameter(torch.empty(joint_size, joint_size))
         self.apply(xavier_normal_initialization)
         nn.init.xavier_normal_(self.gate)
@@ -215,12 +224,16 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
             views.append((view_users, self._pool(video_means), view_vloggers))
         return views
 
-    @staticmethod
-    def _concat_views(views):
+    def _concat_views(self, views):
+        """Eq. 15: e = e_1 || e_2 per node (``view_fusion: concat``), or e_1 + e_2 (``sum``)."""
+        if self.view_fusion == "sum":
+            return tuple(sum(view[k] for view in views) for k in range(3))
         return tuple(torch.cat([view[k] for view in views], dim=1) for k in range(3))
 
     def _gate(self, videos, vloggers):
-        """Eq. 17: w = sigmoid(e_v^T Q e_p), row by row."""
+        """Eq. 17: w = sigmoid(e_v^T Q e_p), row by row; 1/2 for every video with ``use_gate: False``."""
+        if not self.use_gate:
+            return videos.new_full(videos.shape[:1], 0.5)
         return torch.sigmoid(((videos @ self.gate) * vloggers).sum(dim=-1))
 
     def _ranking_items(self, videos, vloggers):
