@@ -40,7 +40,10 @@ writes ``NAME-ablations.*``; ``--tune`` adds ``-tuned`` to the name.
 
 Model labels: any RecBole or recbole-vagnn model name, plus ``SGL-ED``, ``SGL-ND``, ``SGL-RW``,
 ``VAGNN-A`` ... ``VAGNN-E`` (the ablations), ``VAGNN-watched`` (``vlogger_view_graph: watched``, the
-authors' vlogger view) and ``VAGNN-uvl-paper`` (``uvl_rule: paper``, the leaky relation).
+authors' vlogger view), ``VAGNN-uvl-paper`` (``uvl_rule: paper``, the leaky relation), and for
+diagnosing one part at a time ``VAGNN-no-walk`` (``walk_q1: 0``), ``VAGNN-fixed-gate``
+(``use_gate: False``), ``VAGNN-sum`` (``view_fusion: sum``) and ``VAGNN-video-core`` (every
+vlogger part off: LightGCN's model in VA-GNN's code, the second grid of VA-GNN's tuning).
 
 The work is split by concern: :mod:`~recbole_vagnn.experiments.labels` (model labels and variants),
 :mod:`~recbole_vagnn.experiments.run_store` (run identity and stored runs),
