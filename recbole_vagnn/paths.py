@@ -129,3 +129,26 @@ def unknown_model_error(name):
 def tuning_space_file(model):
     """``properties/tuning/MODEL.yaml``: the model's key hyper-parameters and their search grids."""
     return PROPERTIES_DIR / "tuning" / f"{model}.yaml"
+
+
+def tuning_grids(model):
+    """``properties/tuning/MODEL.yaml`` as a list of grids (config key -> list of values).
+
+    The file holds one grid (a mapping) or a list of grids, which tuning's trials take in turn.
+    A model without the file has no grid: ``[]``.
+    """
+    import yaml
+
+    path = tuning_space_file(model)
+    if not path.is_file():
+        return []
+    space = yaml.safe_load(path.read_text(encoding="utf-8"))
+    grids = space if isinstance(space, list) else [space]
+    if not (
+        grids and all(isinstance(g, dict) and g and all(isinstance(v, list) and v for v in g.values()) for g in grids)
+    ):
+        raise ConfigError(
+            f"{path}: a search space is a grid of 'key: [value, ...]' lines, or a list of such grids, "
+            "each key with at least one value"
+        )
+    return grids

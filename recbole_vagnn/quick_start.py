@@ -17,12 +17,9 @@ from recbole_vagnn.paths import DEFAULT_DATASET, unknown_model_error
 
 def key_hyper_parameters(model):
     """The keys a run's header shows for ``model``: its tuned keys (``properties/tuning/MODEL.yaml``) and the training ones."""
-    import yaml
+    from recbole_vagnn.paths import tuning_grids
 
-    from recbole_vagnn.paths import tuning_space_file
-
-    path = tuning_space_file(model)
-    tuned = list(yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else []
+    tuned = [key for grid in tuning_grids(model) for key in grid]
     return tuned + ["embedding_size", "learning_rate", "train_batch_size", "stopping_step", "epochs", "seed"]
 
 

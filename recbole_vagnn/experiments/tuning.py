@@ -6,34 +6,34 @@ from recbole_vagnn.experiments.labels import resolve
 from recbole_vagnn.experiments.run_store import run_identity
 
 
-def tuning_space(model):
-    """``properties/tuning/MODEL.yaml``: config key -> list of values."""
-    import yaml
-
-    from recbole_vagnn.paths import tuning_space_file
-
-    path = tuning_space_file(model)
-    if not path.is_file():
-        raise ConfigError(f"--tune: no search space for {model}; write {path} with 'key: [value, ...]' lines")
-    space = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not (isinstance(space, dict) and space and all(isinstance(v, list) and v for v in space.values())):
-        raise ConfigError(f"{path}: a search space holds 'key: [value, ...]' lines, each with at least one value")
-    return space
-
-
 def trial_settings(model, trials, seed=0):
-    """``trials`` distinct settings of ``model``'s grid, drawn uniformly without repeats (seeded)."""
+    """``trials`` distinct settings of ``model``'s search space, drawn uniformly without repeats (seeded).
+
+    With a list of grids in ``properties/tuning/MODEL.yaml`` the trials take the grids in turn
+    (trial k from grid k mod n), so each grid gets its share of the one budget.
+    """
     import itertools
     import random
 
-    space = tuning_space(model)
-    grid = [dict(zip(space, values)) for values in itertools.product(*space.values())]
-    if len(grid) < trials:
-        raise ConfigError(
-            f"--trials {trials}: {model}'s grid (properties/tuning/{model}.yaml) has only {len(grid)} settings; "
-            "every model gets the same number of trials, so lower --trials or extend the grid"
-        )
-    return random.Random(seed).sample(grid, trials)
+    from recbole_vagnn.paths import tuning_grids, tuning_space_file
+
+    grids = tuning_grids(model)
+    if not grids:
+        path = tuning_space_file(model)
+        raise ConfigError(f"--tune: no search space for {model}; write {path} with 'key: [value, ...]' lines")
+    rng = random.Random(seed)
+    drawn = []
+    for index, space in enumerate(grids):
+        grid = [dict(zip(space, values)) for values in itertools.product(*space.values())]
+        share = len(range(index, trials, len(grids)))
+        if len(grid) < share:
+            raise ConfigError(
+                f"--trials {trials}: {model}'s grid {index + 1} (properties/tuning/{model}.yaml) has only "
+                f"{len(grid)} settings for its {share} trial(s); every model gets the same number of trials, "
+                "so lower --trials or extend the grid"
+            )
+        drawn.append(rng.sample(grid, share))
+    return [drawn[k % len(grids)][k // len(grids)] for k in range(trials)]
 
 
 def tune(labels, trials, seeds, dataset, base_config, config_files, run_dir, ray_options):
