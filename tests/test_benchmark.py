@@ -89,11 +89,24 @@ def test_sweep_on_a_two_point_grid_with_local_ray(tmp_path, capsys):
     assert "Trial Status" not in out and "Current time" not in out  # no Ray status block
 
 
+def test_steps_to_near_best_is_the_first_validation_within_five_percent():
+    run = {"valid_curve": [[25, 0.10], [50, 0.19], [75, 0.2], [100, 0.195]], "valid_score_bigger": True}
+    assert report.steps_to_near_best(run) == 50  # 0.19 >= 0.95 x 0.2
+    assert report.steps_to_near_best({**run, "valid_curve": [[25, 0.2], [50, 0.3]]}) == 50
+    smaller = {"valid_curve": [[10, 2.0], [20, 1.04], [30, 1.0]], "valid_score_bigger": False}
+    assert report.steps_to_near_best(smaller) == 20  # 1.04 <= 1.0 / 0.95
+    assert report.steps_to_near_best({"valid_curve": []}) == 0
+
+
 def test_table_marks_best_and_runner_up_by_value_with_ties():
     def row(recall):
         values = {key: recall for key in PAPER_METRICS}
         values.update({f"{key} std": 0.0 for key in PAPER_METRICS})
-        return {**values, "seconds/epoch": 1.0, "best epoch": 3, "steps": 75, "capped": 0, "seeds": 1}
+        return {
+            **values,
+            **{"seconds/epoch": 1.0, "minutes": 0.5, "best epoch": 3, "steps": 75, "steps to 95%": 50},
+            **{"capped": 0, "seeds": 1},
+        }
 
     table = report.markdown_table({"VAGNN": row(0.3), "X": row(0.3), "Y": row(0.2), "Z": row(0.1)}, {}, "VAGNN", "t")
     lines = {
@@ -183,6 +196,33 @@ def test_tune_refuses_a_budget_larger_than_a_grid_before_anything_runs(tmp_path,
     assert not (tmp_path / "out").exists()
 
 
+def test_vagnn_trials_take_its_two_grids_in_turn():
+    from recbole_vagnn.experiments.tuning import trial_settings
+
+    settings = trial_settings("VAGNN", 5)
+    paper, video_core = settings[0::2], settings[1::2]
+    assert len(paper) == 3 and all("vlogger_loss_weight" in s and "use_vlogger_view" not in s for s in paper)
+    assert all(s["use_vlogger_view"] is False and s["walk_q1"] == 0.0 and "n_layers" in s for s in video_core)
+    assert len({json.dumps(s, sort_keys=True) for s in settings}) == 5
+    assert trial_settings("VAGNN", 5) == settings  # seeded
+
+
+def test_a_grid_list_refuses_a_share_larger_than_its_grid(tmp_path, monkeypatch):
+    from recbole_vagnn import paths
+    from recbole_vagnn.errors import ConfigError
+    from recbole_vagnn.experiments.tuning import trial_settings
+
+    space = tmp_path / "X.yaml"
+    monkeypatch.setattr(paths, "tuning_space_file", lambda model: space)
+    space.write_text("- {a: [1, 2, 3]}\n- {b: [1]}\n")
+    assert trial_settings("X", 2) in ([{"a": 1}, {"b": 1}], [{"a": 2}, {"b": 1}], [{"a": 3}, {"b": 1}])
+    with pytest.raises(ConfigError, match="X's grid 2 .* has only 1 settings for its 2 trial"):
+        trial_settings("X", 4)
+    space.write_text("- {a: [1]}\n- b\n")
+    with pytest.raises(ConfigError, match="a list of such grids"):
+        trial_settings("X", 1)
+
+
 def test_runs_log_warnings_only_unless_verbose(monkeypatch, tmp_path):
     seen = []
     monkeypatch.setattr(benchmark, "benchmark", lambda *args, **kwargs: seen.append(args[5]))
@@ -238,3 +278,8 @@ def test_the_table_says_in_words_when_validation_turned_vagnns_vlogger_parts_off
         "vlogger_loss_weight (lambda1) = 0.01."
     )
     assert "use_vlogger_view" in report.vlogger_parts_verdict("VA-GNN", run("VAGNN", use_vlogger_view=False))
+    core = report.vlogger_parts_verdict(
+        "VA-GNN", run("VAGNN", **dict.fromkeys(report.VLOGGER_PARTS_OFF, False), walk_q1=0.0)
+    )
+    assert core.endswith("use_vlogger_loss, use_vlogger_view, use_vlogger_score, the meta-path walk (walk_q1 = 0).")
+    assert report.vlogger_parts_verdict("VA-GNN", run("VAGNN", walk_q1=0.4)) is None

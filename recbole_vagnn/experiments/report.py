@@ -34,8 +34,21 @@ def _best(values, key):
     return min(values) if smaller_is_better(key) else max(values)
 
 
+def steps_to_near_best(run, share=0.95):
+    """Optimizer steps of the run's first validation within ``1 - share`` of its best validation score.
+
+    Larger-better scores must reach ``share`` x best, smaller-better ones at most best / ``share``.
+    """
+    curve = run["valid_curve"]
+    if not curve:
+        return 0
+    bigger = run.get("valid_score_bigger", True)
+    best = (max if bigger else min)(score for _, score in curve)
+    return next(steps for steps, score in curve if (score >= share * best if bigger else score <= best / share))
+
+
 def summarise(runs_by_label):
-    """Per label: mean and std (0 for one seed) of each test metric, seconds per epoch, best epoch, capped runs."""
+    """Per label: mean and std (0 for one seed) of each test metric, the kept validation, time, steps, best epoch, capped runs."""
     metrics = metric_keys(runs_by_label)
     rows = {}
     for label, runs in runs_by_label.items():
@@ -48,6 +61,8 @@ def summarise(runs_by_label):
         errors = [run.get("valid_standard_error") for run in runs]
         row["valid SE"] = statistics.fmean(errors) if all(error is not None for error in errors) else None
         row["seconds/epoch"] = statistics.fmean(run["seconds_per_epoch"] for run in runs)
+        row["minutes"] = statistics.fmean(run["seconds_per_epoch"] * run["epochs"] / 60 for run in runs)
+        row["steps to 95%"] = statistics.fmean(steps_to_near_best(run) for run in runs)
         row["best epoch"] = statistics.fmean(run["best_epoch"] for run in runs)
         row["steps"] = statistics.fmean(run.get("optimizer_steps", 0) for run in runs)
         row["capped"] = sum(not run.get("converged", True) for run in runs)
@@ -113,7 +128,10 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
     lines = [f"### {title}", "", *header_lines]
     if header_lines:
         lines.append("")
-    lines += [header + " | valid ± SE | s/epoch | steps | best epoch |", "|---" * (len(metrics) + 5) + "|"]
+    lines += [
+        header + " | valid ± SE | s/epoch | minutes | steps | steps to 95% | best epoch |",
+        "|---" * (len(metrics) + 7) + "|",
+    ]
     for label, row in rows.items():
         cells = []
         for key in metrics:
@@ -129,22 +147,25 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
         lines.append(
             f"| {name} | "
             + " | ".join(cells)
-            + f" | {_valid_cell(row)} | {row['seconds/epoch']:.3f} | {row['steps']:.0f} | {row['best epoch']:.0f} |"
+            + f" | {_valid_cell(row)} | {row['seconds/epoch']:.3f} | {row['minutes']:.1f} | {row['steps']:.0f}"
+            + f" | {row['steps to 95%']:.0f} | {row['best epoch']:.0f} |"
         )
     gains = improvement(rows, reference)
     if gains:
-        lines.append("| Improv. (%) | " + " | ".join(f"{gains[k]:.2f}" for k in metrics) + " | | | | |")
+        lines.append("| Improv. (%) | " + " | ".join(f"{gains[k]:.2f}" for k in metrics) + " | | | | | | |")
     if tests:
-        lines.append("| p (Wilcoxon, users) | " + " | ".join(_p_cell(tests.get(k)) for k in metrics) + " | | | | |")
+        lines.append("| p (Wilcoxon, users) | " + " | ".join(_p_cell(tests.get(k)) for k in metrics) + " | | | | | | |")
         lines.append(
             "| seeds with p < 0.05 | "
             + " | ".join(f"{t['seeds_better']}/{t['seeds']}" if t else "" for t in (tests.get(k) for k in metrics))
-            + " | | | | |"
+            + " | | | | | | |"
         )
     seeds = {row["seeds"] for row in rows.values()}
     notes = [
         f"Test metrics, mean ± sample std over {'/'.join(map(str, sorted(seeds)))} seed(s); **best**, <u>runner-up</u>; "
-        "steps: optimizer steps trained (mean); best epoch counted from 0."
+        "minutes: training time (s/epoch x epochs trained, mean); steps: optimizer steps trained (mean); "
+        "steps to 95%: optimizer steps to the first validation within 5% of the run's best (mean); "
+        "best epoch counted from 0."
     ]
     if gains:
         notes.append(f"Improv. = {names.get(reference, reference)} over the best other model of each column.")
@@ -192,6 +213,8 @@ def vlogger_parts_verdict(label, run):
     weight = config.get("vlogger_loss_weight")
     if weight is not None and weight <= NEARLY_OFF_WEIGHT and config.get("use_vlogger_loss", True):
         off.append(f"vlogger_loss_weight (lambda1) = {weight}")
+    if config.get("walk_q1") == 0:
+        off.append("the meta-path walk (walk_q1 = 0)")
     if not off:
         return None
     return (
@@ -242,7 +265,17 @@ def write_csv(rows, path, reference=None, tests=None, chosen=None):
 
     metrics = row_metrics(rows)
     columns = ["model"] + [c for key in metrics for c in (key, f"{key} std")]
-    columns += ["valid", "valid SE", "seconds/epoch", "steps", "best epoch", "capped", "seeds"]
+    columns += [
+        "valid",
+        "valid SE",
+        "seconds/epoch",
+        "minutes",
+        "steps",
+        "steps to 95%",
+        "best epoch",
+        "capped",
+        "seeds",
+    ]
     test_columns = (
         [c for key in metrics for c in (f"{key} p", f"{key} diff", f"{key} versus", f"{key} seeds better")]
         if tests
