@@ -16,10 +16,11 @@ from recbole_vagnn.paths import DEFAULT_DATASET, unknown_model_error
 
 
 def key_hyper_parameters(model):
-    """The keys a run's header shows for ``model``: its tuned keys (``properties/tuning/MODEL.yaml``) and the training ones."""
+    """The keys a run's header shows for ``model``: its tuned keys (``properties/tuning/MODEL.yaml``; a key
+    fixed to one value there is a grid's switch, left out) and the training ones."""
     from recbole_vagnn.paths import tuning_grids
 
-    tuned = [key for grid in tuning_grids(model) for key in grid]
+    tuned = [key for grid in tuning_grids(model) for key, values in grid.items() if len(values) > 1]
     return tuned + ["embedding_size", "learning_rate", "train_batch_size", "stopping_step", "epochs", "seed"]
 
 

@@ -137,6 +137,7 @@ def test_a_run_logs_a_short_header_and_the_dump_only_when_verbose(caplog):
     text = caplog.text
     assert "VAGNN on vagnn-demo (400 users, 464 items, 6,995 interactions)" in text
     assert "lambda1 vlogger_loss_weight=5.0" in text and "train_batch_size=256" in text
+    assert "n_layers=2" in text and "use_vlogger_view" not in text  # a grid's one-value switch is no key
     assert "device cpu" in text and re.search(r"\d+ CPU threads?", text)
     assert "General Hyper Parameters" not in text and "embedding_size = " not in text
     assert config["use_gpu"] is False and config["gpu_id"] is None  # the device actually used
