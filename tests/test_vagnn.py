@@ -85,32 +85,36 @@ def test_propagation_and_pooling_match_equations_1_to_10(tiny_root):
             np.testing.assert_allclose(a.detach().numpy(), e, rtol=1e-5, atol=1e-6)
 
 
-def test_score_is_the_gated_mix_of_equations_15_to_17(tiny_root):
-    model, dataset = build(tiny_root)
-    (u1, v1, p1), (u2, v2, p2) = views_by_hand(model, dataset)
-    eu, ev, ep = np.hstack([u1, u2]), np.hstack([v1, v2]), np.hstack([p1, p2])
-    Q = model.gate.detach().numpy()
+def assert_gated_scores(model, dataset, eu, ev, ep, gate):
+    """Eq. 16 pair by pair: y_uv = w e_u.e_v + (1 - w) e_u.e_p, with w = ``gate(e_v, e_p)``."""
     model.eval()
     for u in range(1, 4):
         for v in range(1, 5):
             p = dataset.item2vlogger[v]
-            w = 1 / (1 + math.exp(-(ev[v] @ Q @ ep[p])))
+            w = gate(ev[v], ep[p])
             expected = w * eu[u] @ ev[v] + (1 - w) * eu[u] @ ep[p]
             interaction = {"user_id": torch.tensor([u]), "item_id": torch.tensor([v])}
             assert model.predict(interaction).item() == pytest.approx(expected, rel=1e-4, abs=1e-6)
+
+
+def learned_gate(model):
+    """Eq. 17: w = sigmoid(e_v^T Q e_p)."""
+    Q = model.gate.detach().numpy()
+    return lambda video, vlogger: 1 / (1 + math.exp(-(video @ Q @ vlogger)))
+
+
+def test_score_is_the_gated_mix_of_equations_15_to_17(tiny_root):
+    model, dataset = build(tiny_root)
+    (u1, v1, p1), (u2, v2, p2) = views_by_hand(model, dataset)
+    eu, ev, ep = np.hstack([u1, u2]), np.hstack([v1, v2]), np.hstack([p1, p2])
+    assert_gated_scores(model, dataset, eu, ev, ep, learned_gate(model))
 
 
 def test_fixed_gate_averages_the_two_parts_of_equation_16(tiny_root):
     model, dataset = build(tiny_root, use_gate=False)
     (u1, v1, p1), (u2, v2, p2) = views_by_hand(model, dataset)
     eu, ev, ep = np.hstack([u1, u2]), np.hstack([v1, v2]), np.hstack([p1, p2])
-    model.eval()
-    for u in range(1, 4):
-        for v in range(1, 5):
-            p = dataset.item2vlogger[v]
-            expected = 0.5 * eu[u] @ ev[v] + 0.5 * eu[u] @ ep[p]
-            interaction = {"user_id": torch.tensor([u]), "item_id": torch.tensor([v])}
-            assert model.predict(interaction).item() == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    assert_gated_scores(model, dataset, eu, ev, ep, lambda video, vlogger: 0.5)
     w, _, _ = model.score_parts(torch.tensor([1, 2]), torch.tensor([1, 3]))
     assert w.tolist() == [0.5, 0.5]
 
@@ -119,16 +123,7 @@ def test_sum_fusion_adds_the_views_and_keeps_the_contrastive_loss(tiny_root):
     model, dataset = build(tiny_root, view_fusion="sum")
     assert model.gate.shape == (D, D)
     (u1, v1, p1), (u2, v2, p2) = views_by_hand(model, dataset)
-    eu, ev, ep = u1 + u2, v1 + v2, p1 + p2
-    Q = model.gate.detach().numpy()
-    model.eval()
-    for u in range(1, 4):
-        for v in range(1, 5):
-            p = dataset.item2vlogger[v]
-            w = 1 / (1 + math.exp(-(ev[v] @ Q @ ep[p])))
-            expected = w * eu[u] @ ev[v] + (1 - w) * eu[u] @ ep[p]
-            interaction = {"user_id": torch.tensor([u]), "item_id": torch.tensor([v])}
-            assert model.predict(interaction).item() == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    assert_gated_scores(model, dataset, u1 + u2, v1 + v2, p1 + p2, learned_gate(model))
     model.train()
     assert model.loss_names == ["video BPR", "vlogger BPR", "CL", "L2"]
     assert len(model.calculate_loss(batch([1, 2], [1, 3], [4, 2]))) == 4
