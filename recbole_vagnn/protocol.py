@@ -36,6 +36,11 @@ def standard_error(values):
     return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else None
 
 
+def improvement_margin(margin_se, per_user_values):
+    """The margin the next improvement must beat: ``margin_se`` standard errors of the kept validation's per-user values."""
+    return margin_se * (standard_error(per_user_values) or 0.0) if margin_se else 0.0
+
+
 class EarlyStopping:
     """RecBole's early stopping (``recbole.utils.early_stopping``) with the convergence rule's ``min_train_steps``.
 

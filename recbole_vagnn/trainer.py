@@ -13,7 +13,7 @@ from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpo
 from recbole_vagnn.data.device_loader import DeviceFullSortEval
 from recbole_vagnn.errors import CheckpointError
 from recbole_vagnn.evaluator import PerUserEvaluator
-from recbole_vagnn.protocol import EarlyStopping, standard_error
+from recbole_vagnn.protocol import EarlyStopping, improvement_margin
 
 
 class PluginTrainerMixin:
@@ -174,8 +174,7 @@ class PluginTrainerMixin:
                     self._save_checkpoint(epoch_idx, verbose=verbose)
                 self.best_valid_result = valid_result
                 self.best_valid_per_user = self._last_valid_per_user
-                if margin_se:  # the next improvement must beat this one by margin_se standard errors
-                    margin = margin_se * (standard_error(self._last_valid_per_user) or 0.0)
+                margin = improvement_margin(margin_se, self._last_valid_per_user)
             if callback_fn:
                 callback_fn(epoch_idx, valid_score)
             if verbose:

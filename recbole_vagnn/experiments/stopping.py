@@ -26,7 +26,7 @@ from recbole_vagnn.cli import argument_parser, run_main
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.paths import dataset_dir, missing_dataset_error
-from recbole_vagnn.protocol import EarlyStopping, standard_error
+from recbole_vagnn.protocol import EarlyStopping, improvement_margin
 
 METRIC = "recall@10"
 
@@ -53,7 +53,7 @@ def replay(run, patience_steps, ties_improve, margin_se=0.0):
         if improved:
             kept = index
             if margin_se:
-                margin = margin_se * (standard_error(run["valid_per_user_curve"][index]) or 0.0)
+                margin = improvement_margin(margin_se, run["valid_per_user_curve"][index])
         if stop:
             return kept, index
     return kept, len(curve) - 1
