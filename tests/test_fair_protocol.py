@@ -86,7 +86,7 @@ def test_video_score_only_ranks_by_the_video_part_and_restores_the_gate():
     model.eval()
     interaction = next(iter(test))[0]
     gated = model.full_sort_predict(interaction)
-    users, videos, _ = model._concat_views(model.forward())
+    users, videos, _ = model._fuse_views(model.forward())
     with model.video_score_only():
         video_only = model.full_sort_predict(interaction)
     expected = users[interaction["user_id"]] @ videos.T

@@ -275,7 +275,7 @@ def test_each_ablation_changes_what_it_should_and_nothing_else(tiny_root, varian
         for kept in (0, 1, -1) if variant == "A" else (0,):
             assert ablated_losses[kept].item() == pytest.approx(full_losses[kept].item())
     elif variant == "E":  # scores are e_u . e_v only; Q is unused
-        users, videos, _ = full._concat_views(full.forward())
+        users, videos, _ = full._fuse_views(full.forward())
         torch.testing.assert_close(scores(ablated), (users[1:4] @ videos.T).view(-1).detach())
         sum(ablated.calculate_loss(interaction)).backward()
         assert ablated.gate.grad is None

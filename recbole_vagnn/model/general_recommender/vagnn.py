@@ -224,7 +224,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
             views.append((view_users, self._pool(video_means), view_vloggers))
         return views
 
-    def _concat_views(self, views):
+    def _fuse_views(self, views):
         """Eq. 15: e = e_1 || e_2 per node (``view_fusion: concat``), or e_1 + e_2 (``sum``)."""
         if self.view_fusion == "sum":
             return tuple(sum(view[k] for view in views) for k in range(3))
@@ -306,7 +306,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
             user_ids, vlogger_ids = torch.cat([user, v_user]), torch.cat([vlogger_ids, v_pos, v_neg])
         full_views = self.forward()
         views = [(u[user_ids], v[item_ids], p[vlogger_ids]) for u, v, p in full_views]
-        users, videos, vloggers = self._concat_views(views)
+        users, videos, vloggers = self._fuse_views(views)
 
         pos_scores = self._score_pairs(users[:size], videos[:size], vloggers[:size])
         neg_scores = self._score_pairs(users[:size], videos[size:], vloggers[size : 2 * size])
@@ -338,7 +338,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
     def _ranking_embeddings(self):
         if self.restore_user_e is not None:
             return self.restore_user_e, self.restore_item_e
-        users, videos, vloggers = self._concat_views(self.forward())
+        users, videos, vloggers = self._fuse_views(self.forward())
         items = self._ranking_items(videos, vloggers)
         if not self.training:
             self.restore_user_e, self.restore_item_e = users, items
@@ -366,7 +366,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
     def _inference_views(self):
         """The concatenated (users, videos, vloggers) embeddings, computed once while in eval mode."""
         if self.training or self._views_for_inference is None:
-            views = self._concat_views(self.forward())
+            views = self._fuse_views(self.forward())
             if self.training:
                 return views
             self._views_for_inference = views
