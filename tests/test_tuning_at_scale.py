@@ -9,7 +9,7 @@ import pytest
 from recbole_vagnn.config import Config
 from recbole_vagnn.errors import TrialError
 from recbole_vagnn.experiments import benchmark
-from recbole_vagnn.experiments.ray_jobs import DEFAULT_GPU_SHARE, trial_device_config, trial_resources
+from recbole_vagnn.experiments.ray_jobs import DEFAULT_GPU_SHARE, run_on_ray, trial_device_config, trial_resources
 from recbole_vagnn.paths import EMBEDDED_DATA_DIR
 from tests.conftest import fails
 
@@ -73,6 +73,34 @@ def test_the_first_failed_trial_stops_the_tuning_in_one_line(tmp_path, capsys, s
     message = fails(benchmark.main, arguments + ["--data_path", str(tmp_path / "data"), "--out", str(tmp_path)], capsys)
     assert message.startswith("error: LightGCN trial ") and "failed on Ray" in message
     assert "reg_weight=" in message and "soon" in message  # the trial's setting and the error itself
+
+
+class Trial:
+    title, setting = "LightGCN trial 1/2", "reg_weight=0.001"
+
+
+def test_a_failure_of_ray_itself_reruns_the_unfinished_trials_and_a_trials_own_error_does_not(tmp_path, shutdown_ray):
+    def dies_once(marker, device_config=None, report=None):  # defined here: Ray's workers cannot import tests/
+        """A trial whose worker process dies the first time (as when Ray cannot start it), then trains."""
+        if not os.path.exists(marker):
+            open(marker, "w").close()
+            os._exit(1)
+        return {"optimizer_steps": 1, "choice_score": 0.5}
+
+    def raises(marker, device_config=None, report=None):
+        with open(marker, "a") as handle:
+            handle.write("x")
+        raise ValueError("bad rows")
+
+    options = {"storage": str(tmp_path / "ray")}
+    job = Trial()
+    [(returned_job, run)] = run_on_ray(dies_once, [(job, (str(tmp_path / "died"),))], options, lambda job, run: run)
+    assert returned_job is job and run["choice_score"] == 0.5  # the rerun trained it
+
+    marker = tmp_path / "raised"
+    with pytest.raises(TrialError, match=r"LightGCN trial 1/2 \(reg_weight=0.001\) failed on Ray: .*bad rows"):
+        run_on_ray(raises, [(Trial(), (str(marker),))], options, on_result=lambda job, run: run)
+    assert marker.read_text() == "x"  # tried once
 
 
 def test_a_trial_asks_ray_for_a_gpu_share_only_where_the_cluster_has_gpus():

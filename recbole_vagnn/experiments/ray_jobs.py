@@ -19,7 +19,9 @@ nodes need no shared output folder; checkpoints are written on the node that tra
   starter is not stopped before it may stop itself. FIFO (the default) runs every trial to its end.
 - Failures: the first failed trial stops the others (Ray's ``fail_fast``) and raises
   :class:`~recbole_vagnn.errors.TrialError` naming the trial and the error; finished runs are
-  already stored, so the same command resumes.
+  already stored, so the same command resumes. A failure of Ray itself rather than of the
+  trial's code (a worker that could not start, a runtime environment Ray could not set up, a lost
+  node) is retried up to :data:`RAY_FAILURE_RETRIES` times for the trials that did not finish.
 - Workers: Ray starts its workers niced; a local Ray is started with ``RAY_worker_niceness=0`` so
   that trials run as fast as plain runs (``recbole-vagnn speed --ray_overhead`` measures it).
   Ray's own progress and warnings are hidden unless ``verbose``.
@@ -34,6 +36,7 @@ import warnings
 
 from recbole_vagnn.errors import TrialError
 
+RAY_FAILURE_RETRIES = 2  # reruns of the unfinished trials after a failure of Ray itself, not of a trial's code
 DEFAULT_GPU_SHARE = 0.25  # of one GPU per trial, where the cluster has GPUs: the paper-size models fit four to an H200
 
 
@@ -118,7 +121,22 @@ def asha_scheduler(min_train_steps, max_steps):
     )
 
 
-def run_on_ray(function, todo, options, on_result):
+def ray_failed(error):
+    """Whether ``error`` is a failure of Ray itself (worker, runtime environment, node), not one raised by a trial's code.
+
+    Ray hands a trial's own exception back as a ``RayTaskError`` (inside Tune's ``TuneError``);
+    any other failure (Ray 2.6 rebuilds those as a ``TuneError`` from their text) is Ray's.
+    """
+    from ray.exceptions import RayTaskError
+
+    while error is not None:
+        if isinstance(error, RayTaskError):
+            return False
+        error = error.__cause__
+    return True
+
+
+def run_on_ray(function, todo, options, on_result, retries=RAY_FAILURE_RETRIES):
     """Run ``function(*arguments, device_config=..., report=...)`` for every ``(job, arguments)`` of ``todo``.
 
     One Ray Tune trial each. ``function`` returns a JSON-serialisable run and calls
@@ -129,7 +147,7 @@ def run_on_ray(function, todo, options, on_result):
     has GPUs), ``storage`` (Ray's folder, absolute), ``scheduler`` (``fifo`` or ``asha``),
     ``min_train_steps`` and ``max_steps`` (ASHA's first rung and its cap), ``verbose``.
     Returns ``[(job, on_result's value)]`` in ``todo``'s order; raises :class:`TrialError` at the
-    first failed trial.
+    first failed trial, after up to ``retries`` reruns of the unfinished trials where Ray itself failed.
     """
     import ray
     from ray import tune
@@ -160,7 +178,7 @@ def run_on_ray(function, todo, options, on_result):
 
     class Collect(tune.Callback):
         def on_trial_error(self, iteration, trials, trial, **info):
-            failed.append(trial)
+            failed.append(trial.config["index"])
 
         def on_trial_complete(self, iteration, trials, trial, **info):
             index = trial.config["index"]
@@ -190,13 +208,16 @@ def run_on_ray(function, todo, options, on_result):
             failure_config=failure_config_class(fail_fast=True),
         ),
     )
-    results = tuner.fit()
-    for result in results:
-        if result.error:
-            job = todo[result.config["index"]][0]
-            raise TrialError(
-                f"{job.title} ({job.setting}) failed on Ray: {error_message(result.error)}"
-            ) from result.error
+    errors = [result.error for result in tuner.fit() if result.error]
+    if errors:
+        unfinished = [index for index in range(len(todo)) if index not in collected]
+        if retries > 0 and ray_failed(errors[0]):
+            print(f"Ray failed ({error_message(errors[0])}); running the {len(unfinished)} unfinished trial(s) again")
+            rerun = run_on_ray(function, [todo[index] for index in unfinished], options, on_result, retries - 1)
+            collected.update(zip(unfinished, (value for _, value in rerun)))
+        else:
+            job = todo[(failed or unfinished)[0]][0]
+            raise TrialError(f"{job.title} ({job.setting}) failed on Ray: {error_message(errors[0])}") from errors[0]
     return [(todo[index][0], collected[index]) for index in range(len(todo))]
 
 
