@@ -10,7 +10,9 @@ and every load here uses ``weights_only=True``:
   command line), enough to rebuild the run's ``Config``;
 - ``data_sha256``: :func:`data_digest` of the dataset files it was trained on;
 - RecBole's own ``epoch``, ``cur_step``, ``best_valid_score``, ``state_dict``,
-  ``other_parameter`` and ``optimizer``, so RecBole's resume logic reads it unchanged.
+  ``other_parameter`` and ``optimizer``, so RecBole's resume logic reads it unchanged, and
+  ``recent_valid_scores``: the last validation scores the early-stopping rule averages over
+  (``stopping_window``), so a resumed run stops where it would have.
 
 A file that needs ``weights_only=False`` (a checkpoint written by RecBole itself, or anything
 else) is refused unless the caller passes ``trust=True`` (``--trust_checkpoint`` on the command
@@ -65,7 +67,7 @@ def plain(value):
 
 
 def checkpoint_state(config, model, optimizer, data_sha256, **progress):
-    """The dict a trainer saves: see the module docstring; ``progress`` holds epoch, cur_step, best_valid_score."""
+    """The dict a trainer saves: see the module docstring; ``progress`` holds epoch, cur_step, best_valid_score, recent_valid_scores."""
     return {
         "format": FORMAT,
         "config": plain(config.final_config_dict),

@@ -57,6 +57,7 @@ INTEGER_AT_LEAST = {
     "patience_steps": 0,
     "min_train_steps": 0,
     "max_train_steps": 0,
+    "stopping_window": 1,
 }
 POSITIVE_NUMBERS = ("learning_rate", "cl_temperature", "ssl_tau", "gtn_beta", "gtn_gamma")
 NON_NEGATIVE_NUMBERS = (

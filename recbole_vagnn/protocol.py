@@ -8,8 +8,11 @@ paper's setting where it is already enough and scales it down where it is not:
 
 - ``min_epoch_steps`` (default 20): ``train_batch_size`` is halved until an epoch has at least
   this many optimizer steps (0 keeps the batch size as set);
-- ``patience_steps`` (default 500): ``stopping_step`` (counted in evaluations, as RecBole counts
-  it) is raised until it spans at least this many optimizer steps (0 keeps it as set);
+- ``patience_steps`` (default 1000): ``stopping_step`` (counted in evaluations, as RecBole counts
+  it) is raised until it spans at least this many optimizer steps (0 keeps it as set); with the
+  default early-stopping rule (:class:`EarlyStopping`, the mean of the last 5 validations, ties
+  not counted) 1,000 is the shortest patience whose outcome no longer changed on the measured
+  sets (README, "Where a run stops"); 500 cost VA-GNN 0.02 test Recall@10 on the embedded data;
 - ``min_train_steps`` (default 2000): early stopping cannot end a run before this many optimizer
   steps; until then the patience does not run down (the trainer holds it at its start), so it
   counts from the later of the best validation and this point. On the embedded data VA-GNN's
@@ -48,20 +51,29 @@ class EarlyStopping:
     and keeps its checkpoint (with ``ties_improve=False`` a tie is not: only a strictly better score
     resets the patience and replaces the checkpoint); a ``margin`` passed to :meth:`update` asks an
     improvement to beat the best by more than that (a tie with the raised bar counts as
-    ``ties_improve`` says). Otherwise ``cur_step``, the validations since the best, grows. The
-    run stops once ``cur_step`` exceeds ``stopping_step`` and ``min_train_steps`` optimizer steps
-    are trained; before that point ``cur_step`` is held at 0, so the patience counts from the
-    later of the best validation and that point.
+    ``ties_improve`` says). With ``window`` above 1 every comparison is made on the mean of the
+    last ``window`` validation scores (fewer at the start) instead of the last score alone, and
+    ``best`` is the best such mean: one lucky or unlucky validation moves it by a ``window``-th.
+    The checkpoint kept is the model at the validation whose mean was the best (the last one of
+    that window). Scores within 1e-12 of the bar are ties (a mean's rounding is no gain).
+    Otherwise ``cur_step``, the validations since the best, grows. The run stops once
+    ``cur_step`` exceeds ``stopping_step`` and ``min_train_steps`` optimizer steps are trained;
+    before that point ``cur_step`` is held at 0, so the patience counts from the later of the
+    best validation and that point. ``recent`` (the raw scores of the last validations, kept in a
+    checkpoint) lets a resumed run go on with the same means.
     """
 
-    def __init__(self, stopping_step, bigger, min_train_steps, ties_improve=True):
+    def __init__(self, stopping_step, bigger, min_train_steps, ties_improve=True, window=1, recent=()):
         self.stopping_step, self.bigger, self.min_train_steps = stopping_step, bigger, min_train_steps
-        self.ties_improve = ties_improve
+        self.ties_improve, self.window = ties_improve, max(int(window), 1)
+        self.recent = list(recent)[-self.window :]
 
     def update(self, score, best, cur_step, steps, margin=0.0):
         """``(best, cur_step, improved, stop)`` after a validation with ``score`` at ``steps`` optimizer steps."""
+        self.recent = (self.recent + [float(score)])[-self.window :]
+        score = math.fsum(self.recent) / len(self.recent)
         bar = best + margin if self.bigger else best - margin
-        if score == bar:
+        if math.isclose(score, bar, rel_tol=0.0, abs_tol=1e-12):
             improved = self.ties_improve
         else:
             improved = score > bar if self.bigger else score < bar

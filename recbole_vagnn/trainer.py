@@ -32,10 +32,12 @@ class PluginTrainerMixin:
 
     For trainers that use RecBole's ``Trainer.fit`` (the general, context-aware, sequential and
     traditional models), :meth:`fit` is RecBole's loop (train, validate every ``eval_step``
-    epochs, RecBole's early stopping with ties counted as improvements, checkpoint on improvement,
-    ``callback_fn``) with the convergence rule and the step cap in it, a progress line after every
-    validation (epoch, optimizer steps, the best validation and its epoch, the steps of patience
-    left; one log line each, so it reads the same in a terminal and in a log file), and a final
+    epochs, early stopping, checkpoint on improvement, ``callback_fn``) with the configured
+    early-stopping rule (:class:`recbole_vagnn.protocol.EarlyStopping`: ``stopping_ties_improve``,
+    ``stopping_window``, ``stopping_margin_se``), the convergence rule and the step cap in it, a
+    progress line after every validation (epoch, optimizer steps, the best validation (the best
+    mean of ``stopping_window`` validations where it is above 1) and its epoch, the steps of
+    patience left; one log line each, so it reads the same in a terminal and in a log file), and a final
     line naming the epoch of the checkpoint it keeps; ``best_valid_per_user`` then holds each
     validation user's value of the valid metric at the kept checkpoint (None where the metric has
     no per-user values, or in another trainer's loop). Trainers with a loop of their own (NCL's,
@@ -65,6 +67,7 @@ class PluginTrainerMixin:
         self.video_only_curve = []
         self.step_budget_spent = False
         self.best_valid_per_user = self._last_valid_per_user = None
+        self.kept_evaluation, self.recent_valid_scores = None, []
         self.curve_test_data, self.test_curve, self.valid_per_user_curve = None, [], []
         self._data_sha256 = None
 
@@ -96,7 +99,13 @@ class PluginTrainerMixin:
 
     @property
     def best_evaluation(self):
-        """Index in ``valid_curve`` of the checkpoint kept: the last best score (RecBole keeps ties' later one)."""
+        """Index in ``valid_curve`` of the checkpoint kept.
+
+        In this class's loop, the validation of the last improvement under the configured rule;
+        in another trainer's loop (RecBole's rule), the last best score (RecBole keeps ties' later one).
+        """
+        if self.kept_evaluation is not None:
+            return self.kept_evaluation
         scores = [score for _, score in self.valid_curve]
         best = max(scores) if self.valid_metric_bigger else min(scores)
         return len(scores) - 1 - scores[::-1].index(best)
@@ -127,8 +136,11 @@ class PluginTrainerMixin:
             self.valid_metric_bigger,
             self.config["min_train_steps"] or 0,
             ties_improve=self.config["stopping_ties_improve"] is not False,
+            window=self.config["stopping_window"] or 1,
+            recent=self.recent_valid_scores,
         )
         margin_se, margin = self.config["stopping_margin_se"] or 0.0, 0.0
+        averaged = f" (mean of {rule.window})" if rule.window > 1 else ""
         budget = self.config["max_train_steps"] or 0
         kept_epoch = self.start_epoch - 1
         for epoch_idx in range(self.start_epoch, self.epochs):
@@ -159,6 +171,7 @@ class PluginTrainerMixin:
             self.best_valid_score, self.cur_step, improved, stop = rule.update(
                 valid_score, self.best_valid_score, self.cur_step, self.optimizer_steps, margin
             )
+            self.recent_valid_scores = rule.recent
             if verbose:
                 self.logger.info(
                     set_color(f"epoch {epoch_idx} evaluating", "green")
@@ -169,7 +182,7 @@ class PluginTrainerMixin:
             self.tensorboard.add_scalar("Vaild_score", valid_score, epoch_idx)
             self.wandblogger.log_metrics({**valid_result, "valid_step": len(self.valid_curve) - 1}, head="valid")
             if improved:
-                kept_epoch = epoch_idx
+                kept_epoch, self.kept_evaluation = epoch_idx, len(self.valid_curve) - 1
                 if saved:
                     self._save_checkpoint(epoch_idx, verbose=verbose)
                 self.best_valid_result = valid_result
@@ -181,7 +194,7 @@ class PluginTrainerMixin:
                 left = rule.steps_left(self.cur_step, self.optimizer_steps, len(train_data) * self.eval_step)
                 self.logger.info(
                     set_color("progress", "yellow") + f": epoch {epoch_idx + 1}/{self.epochs}, "
-                    f"{self.optimizer_steps} steps, best valid {self.valid_metric} {self.best_valid_score:.4f} "
+                    f"{self.optimizer_steps} steps, best valid {self.valid_metric}{averaged} {self.best_valid_score:.4f} "
                     f"at epoch {kept_epoch}, {left} steps of patience left"
                 )
             if stop:
@@ -226,6 +239,7 @@ class PluginTrainerMixin:
             epoch=epoch,
             cur_step=self.cur_step,
             best_valid_score=self.best_valid_score,
+            recent_valid_scores=list(self.recent_valid_scores),
         )
         saved_model_file = kwargs.pop("saved_model_file", self.saved_model_file)
         torch.save(state, saved_model_file)
@@ -238,6 +252,7 @@ class PluginTrainerMixin:
         self.start_epoch = checkpoint["epoch"] + 1
         self.cur_step = checkpoint["cur_step"]
         self.best_valid_score = checkpoint["best_valid_score"]
+        self.recent_valid_scores = list(checkpoint.get("recent_valid_scores", []))
         if checkpoint["config"]["model"].lower() != self.config["model"].lower():
             raise CheckpointError(
                 f"{resume_file}: a {checkpoint['config']['model']} checkpoint cannot resume {self.config['model']}"

@@ -136,7 +136,10 @@ def test_ctrl_c_names_the_kept_checkpoint_and_run_resume_continues_it(tmp_path, 
         f"interrupted: the checkpoint kept so far is {checkpoint}; continue it with the same command plus --resume"
         in caplog.text
     )
-    kept_epoch = load_checkpoint(checkpoint)["epoch"]
+    state = load_checkpoint(checkpoint)
+    kept_epoch = state["epoch"]
+    # the scores the stopping rule averages over, up to the kept validation (one per epoch here)
+    assert 1 <= len(state["recent_valid_scores"]) <= min(kept_epoch + 1, 5)
 
     monkeypatch.setattr(PluginTrainerMixin, "_train_epoch", real_epoch)
     resumed = quick_start.run_recbole("BPR", config_dict=config, resume=str(checkpoint))

@@ -27,10 +27,13 @@ def parse_experiment_arguments(parser, argv):
     flags from it and would take this command's own flags as config. Every path is made absolute
     here, on the driver (``data_path`` from ``--data_path`` or the default ``dataset/`` then the
     embedded data, ``--config_files``, ``--out``), and the dataset and config files are checked:
-    Ray trials run in working folders of their own, where a relative path finds nothing.
+    Ray trials run in working folders of their own, where a relative path finds nothing. A
+    command with ``--datasets`` (the stopping study) has its first one checked here, not ``--dataset``.
     """
     args = parser.parse_args(argv)
     sys.argv = sys.argv[:1]
+    several = [name.strip() for name in (getattr(args, "datasets", None) or "").split(",") if name.strip()]
+    args.dataset = several[0] if several else args.dataset
     folder = dataset_dir(args.data_path, args.dataset)
     if not folder.is_dir():
         raise missing_dataset_error(args.dataset, folder)

@@ -245,7 +245,9 @@ def trials_table(trial_runs, names, title):
             )
     lines += [
         "",
-        "valid: the kept checkpoint's validation score; SE: its standard error over the validation users. "
+        "valid: the early-stopping score of the kept checkpoint (the mean of the last stopping_window validations "
+        "up to it; the score tuning chooses on); SE: the standard error over the validation users of the kept "
+        "checkpoint's own validation. "
         "≈ marks a trial within one SE of the chosen one: between those, validation cannot tell.",
     ]
     return "\n".join(lines) + "\n"

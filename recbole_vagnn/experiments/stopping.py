@@ -1,16 +1,19 @@
 """Early-stopping rules replayed on recorded runs: does where a run stops decide which model wins?
 
     recbole-vagnn stopping --datasets vagnn-demo,vagnn-nosignal [--data_path dataset]
-                           [--models LightGCN,VAGNN] [--seeds 3] [--patience 500,1500,3000] [--out DIR]
+                           [--models LightGCN,VAGNN] [--seeds 3] [--patience 500,1000,3000] [--out DIR]
 
 Each (dataset, model, seed) trains once, under the longest patience with ties counted as
 improvements (RecBole's rule, the longest-running one) and ``record_test_curve: True``: the test
 result of the model as it is at every validation. Every other rule (each patience; ties counted
-or not; an improvement asked to beat the best by 0.5 or 1 standard error over users) is then replayed on that record with the trainer's own rule
-(:class:`recbole_vagnn.protocol.EarlyStopping`): where the run would have stopped, the checkpoint
-it would have kept, and that checkpoint's test score. The replay is exact: a rule sees validation
-scores only, and every rule stops no later than the recorded one (a tie that does not count, a
-margin or a shorter patience never makes a run longer). Runs are stored like benchmark runs
+or not; an improvement asked to beat the best by 0.5 or 1 standard error over users; the mean of
+the last 5 validations compared instead of the last one) is then replayed on that record with the
+trainer's own rule (:class:`recbole_vagnn.protocol.EarlyStopping`): where the run would have
+stopped, the checkpoint it would have kept, and that checkpoint's test score. A rule sees
+validation scores only, so the replay is exact wherever the rule stops within the record (a tie
+that does not count, a margin or a shorter patience never makes a run longer); an averaged rule
+can peak later than the recorded one, and where it would still train at the record's end the
+table marks its steps with ≥. Runs are stored like benchmark runs
 (``OUT/runs/DATASET/MODEL-seedS.json``), so a killed study resumes. ``OUT/stopping.md`` and
 ``.csv`` give, per dataset, model and rule, the test score (mean ± std over seeds) and the
 optimizer steps trained, and which model leads under each rule.
@@ -31,13 +34,15 @@ from recbole_vagnn.protocol import EarlyStopping, improvement_margin
 METRIC = "recall@10"
 
 
-def replay(run, patience_steps, ties_improve, margin_se=0.0):
-    """``(index of the kept validation, index of the validation that stops the run)`` under the rule.
+def replay(run, patience_steps, ties_improve, margin_se=0.0, window=1):
+    """``(kept, stop, stopped)`` under the rule: the index of the kept validation, of the validation that stops the run.
 
-    The patience in validations follows the convergence rule: at least the run's ``stopping_step``
+    ``stopped`` is False where the rule would still train at the record's last validation (then
+    ``stop`` is that validation and the kept checkpoint is the best one seen up to it). The
+    patience in validations follows the convergence rule: at least the run's ``stopping_step``
     config value and ``patience_steps`` optimizer steps. With ``margin_se``, an improvement must
     beat the best by that many standard errors of the best validation (its per-user values, from
-    ``valid_per_user_curve``).
+    ``valid_per_user_curve``); with ``window``, scores are the mean of the last ``window`` validations.
     """
 
     curve = run["valid_curve"]
@@ -45,7 +50,7 @@ def replay(run, patience_steps, ties_improve, margin_se=0.0):
     per_validation = curve[0][0]  # optimizer steps between validations (the run starts at step 0)
     stopping_step = max(config["stopping_step"], math.ceil(patience_steps / per_validation))
     bigger = run["valid_score_bigger"]
-    rule = EarlyStopping(stopping_step, bigger, config["min_train_steps"] or 0, ties_improve)
+    rule = EarlyStopping(stopping_step, bigger, config["min_train_steps"] or 0, ties_improve, window)
     best, cur_step, kept = (-math.inf if bigger else math.inf), 0, None
     margin = 0.0
     for index, (steps, score) in enumerate(curve):
@@ -55,43 +60,51 @@ def replay(run, patience_steps, ties_improve, margin_se=0.0):
             if margin_se:
                 margin = improvement_margin(margin_se, run["valid_per_user_curve"][index])
         if stop:
-            return kept, index
-    return kept, len(curve) - 1
+            return kept, index, True
+    return kept, len(curve) - 1, False
 
 
-RULES = ((True, 0.0), (False, 0.0), (False, 0.5), (False, 1.0))  # (ties count, margin in standard errors)
+# (ties count, margin in standard errors, window of validations averaged); the recording rule first
+RULES = ((True, 0.0, 1), (False, 0.0, 1), (False, 0.5, 1), (False, 1.0, 1), (False, 0.0, 5))
 
 
 def rule_rows(runs_by_model, patiences, metric=METRIC, rules=RULES):
-    """One row per model and rule: test ``metric`` at the kept checkpoint (mean, std over seeds) and steps trained."""
+    """One row per model and rule: test ``metric`` at the kept checkpoint (mean, std over seeds) and steps trained.
+
+    ``complete`` is False where some seed's record ended before the rule would have stopped: its
+    steps are then a lower bound.
+    """
     rows = []
     for patience in patiences:
-        for ties, margin in rules:
+        for ties, margin, window in rules:
             for model, runs in runs_by_model.items():
-                tests, steps = [], []
+                tests, steps, complete = [], [], True
                 for run in runs:
-                    kept, stop = replay(run, patience, ties, margin)
+                    kept, stop, stopped = replay(run, patience, ties, margin, window)
                     tests.append(run["test_curve"][kept][1][metric])
                     steps.append(run["valid_curve"][stop][0])
+                    complete &= stopped
                 rows.append(
                     {
                         "model": model,
                         "patience": patience,
                         "ties": "count" if ties else "do not count",
                         "margin": margin,
+                        "window": window,
                         "test": statistics.fmean(tests),
                         "test std": statistics.stdev(tests) if len(tests) > 1 else 0.0,
                         "steps": statistics.fmean(steps),
+                        "complete": complete,
                     }
                 )
     return rows
 
 
 def leaders(rows):
-    """``{(patience, ties, margin): model with the best mean test score}``."""
+    """``{(patience, ties, margin, window): model with the best mean test score}``."""
     best = {}
     for row in rows:
-        key = (row["patience"], row["ties"], row["margin"])
+        key = (row["patience"], row["ties"], row["margin"], row["window"])
         if key not in best or row["test"] > best[key]["test"]:
             best[key] = row
     return {key: row["model"] for key, row in best.items()}
@@ -102,18 +115,34 @@ def markdown(dataset, rows, seeds):
     lines = [
         f"### {dataset}: test Recall@10 at the kept checkpoint, by stopping rule ({seeds} seed(s))",
         "",
-        "| patience (steps) | ties | margin (SE) | model | test Recall@10 | steps trained | leads |",
-        "|---|---|---|---|---|---|---|",
+        "| patience (steps) | ties | margin (SE) | window | model | test Recall@10 | steps trained | leads |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        mark = "yes" if lead[(row["patience"], row["ties"], row["margin"])] == row["model"] else ""
+        mark = "yes" if lead[(row["patience"], row["ties"], row["margin"], row["window"])] == row["model"] else ""
+        steps = f"{row['steps']:.0f}" if row["complete"] else f"≥ {row['steps']:.0f}"
         lines.append(
-            f"| {row['patience']} | {row['ties']} | {row['margin']:g} | {row['model']} | {row['test']:.4f} "
-            f"± {row['test std']:.4f} | {row['steps']:.0f} | {mark} |"
+            f"| {row['patience']} | {row['ties']} | {row['margin']:g} | {row['window']} | {row['model']} | "
+            f"{row['test']:.4f} ± {row['test std']:.4f} | {steps} | {mark} |"
         )
     changed = len(set(lead.values())) > 1
     lines += ["", f"The leading model {'changes' if changed else 'does not change'} with the rule."]
+    if not all(row["complete"] for row in rows):
+        lines.append(
+            "≥: some record ended before this rule would have stopped (it averages or waits longer than the "
+            "recording rule); its steps are a lower bound and its checkpoint the best up to the record's end."
+        )
     return "\n".join(lines) + "\n"
+
+
+# The longest-running rule (RecBole's: ties count, no margin, no averaging), whatever the defaults say
+RECORDING_RULE = {
+    "record_test_curve": True,
+    "show_progress": False,
+    "stopping_ties_improve": True,
+    "stopping_margin_se": 0.0,
+    "stopping_window": 1,
+}
 
 
 def study(datasets, models, seeds, patiences, out_dir, base_config, config_files):
@@ -121,7 +150,7 @@ def study(datasets, models, seeds, patiences, out_dir, base_config, config_files
     from recbole_vagnn.experiments.jobs import Job, run_jobs
 
     out_dir = Path(out_dir)
-    recording = {**base_config, "record_test_curve": True, "patience_steps": max(patiences), "show_progress": False}
+    recording = {**base_config, **RECORDING_RULE, "patience_steps": max(patiences)}
     results = {}
     for dataset, data_path in datasets.items():
         run_dir = out_dir / "runs" / dataset
@@ -139,7 +168,7 @@ def main(argv=None):
     parser.add_argument("--datasets", default=None, help="comma-separated datasets (None: --dataset)")
     parser.add_argument("--models", default="LightGCN,VAGNN", help="comma-separated model names")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per model: 2020, 2021, ...")
-    parser.add_argument("--patience", default="500,1500,3000", help="comma-separated patiences in optimizer steps")
+    parser.add_argument("--patience", default="500,1000,3000", help="comma-separated patiences in optimizer steps")
     args, base_config = parse_experiment_arguments(parser, argv)
     datasets = {}
     for name in [name.strip() for name in (args.datasets or args.dataset).split(",") if name.strip()]:
@@ -163,7 +192,8 @@ def main(argv=None):
     text = "\n".join(markdown(dataset, rows, len(seeds)) for dataset, rows in results.items())
     (out / "stopping.md").write_text(text)
     with open(out / "stopping.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, ["dataset", "model", "patience", "ties", "margin", "test", "test std", "steps"])
+        fields = ["dataset", "model", "patience", "ties", "margin", "window", "test", "test std", "steps", "complete"]
+        writer = csv.DictWriter(handle, fields)
         writer.writeheader()
         for dataset, rows in results.items():
             writer.writerows({"dataset": dataset, **row} for row in rows)
