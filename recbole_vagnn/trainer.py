@@ -140,7 +140,7 @@ class PluginTrainerMixin:
             recent=self.recent_valid_scores,
         )
         margin_se, margin = self.config["stopping_margin_se"] or 0.0, 0.0
-        averaged = f" (mean of {rule.window})" if rule.window > 1 else ""
+        averaged = f" (moving mean of {rule.window})" if rule.window > 1 else ""
         budget = self.config["max_train_steps"] or 0
         kept_epoch = self.start_epoch - 1
         for epoch_idx in range(self.start_epoch, self.epochs):
