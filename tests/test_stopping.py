@@ -66,51 +66,36 @@ def test_the_window_compares_the_mean_of_the_last_validations_and_keeps_the_mode
     assert replay(run, 25, ties_improve=False) == (1, 3, True)  # raw scores: 0.3 then 0.2, 0.2 stop it before 0.4
 
 
-def default_rule(stopping_step):
-    """The early-stopping rule a run gets from this package's defaults (properties/overall.yaml)."""
+def default_rule():
+    """``(ties_improve, window)`` of the early-stopping rule a run gets from this package's defaults."""
     from recbole_vagnn.config import Config
-    from recbole_vagnn.protocol import EarlyStopping
 
     config = Config(model="LightGCN")
-    return config, EarlyStopping(
-        stopping_step, True, 0, config["stopping_ties_improve"], config["stopping_window"] or 1
-    )
-
-
-def run_rule(rule, scores, margin=0.0):
-    """``(kept index, stop index or None)`` of ``rule`` on ``scores`` (one validation every 25 steps)."""
-    best, cur_step, kept = float("-inf"), 0, None
-    for index, score in enumerate(scores):
-        best, cur_step, improved, stop = rule.update(score, best, cur_step, 25 * (index + 1), margin)
-        kept = index if improved else kept
-        if stop:
-            return kept, index
-    return kept, None
+    return config["stopping_ties_improve"], config["stopping_window"] or 1
 
 
 def test_ties_at_the_best_neither_extend_a_run_nor_move_its_checkpoint_under_the_default_rule():
-    config, rule = default_rule(3)
-    window = config["stopping_window"]
+    ties, window = default_rule()
     rising = [0.05 * k for k in range(1, 7)]  # 0.30 (120 of 400 users) first at validation 5
     plateau = 5 + window - 1  # the first window holding only 0.30: the best mean, never beaten, only tied
     for length in (20, 60):  # however long the plateau lasts
-        assert run_rule(default_rule(3)[1], rising + [0.30] * length) == (plateau, plateau + 4)
-    from recbole_vagnn.protocol import EarlyStopping
-
-    recbole = EarlyStopping(3, True, 0, ties_improve=True)  # RecBole's rule, for contrast: each tie is kept and resets
-    assert run_rule(recbole, rising + [0.30] * 60) == (65, None)
+        run = recorded(rising + [0.30] * length, stopping_step=3)
+        assert replay(run, 0, ties, window=window) == (plateau, plateau + 4, True)
+    # RecBole's rule, for contrast: each tie is kept and resets the patience, so the run never stops
+    assert replay(recorded(rising + [0.30] * 60, stopping_step=3), 0, ties_improve=True) == (65, 65, False)
 
 
 def test_one_lucky_validation_after_the_peak_neither_becomes_the_checkpoint_nor_extends_the_run():
+    ties, window = default_rule()
     falling = [0.10, 0.20, 0.30, 0.31, 0.32, 0.32, 0.31, 0.30, 0.29, 0.28, 0.27, 0.26, 0.25, 0.24, 0.23]
     lucky = list(falling)
     lucky[10] = 0.33  # one validation 0.06 above its neighbours (some 3 standard errors on 400 users), by chance
-    kept, stop = run_rule(default_rule(6)[1], lucky)
-    assert (kept, stop) == run_rule(default_rule(6)[1], falling) and kept < 10 and stop is not None
-    from recbole_vagnn.protocol import EarlyStopping
-
-    raw = EarlyStopping(6, True, 0, ties_improve=False)  # the last score alone, for contrast: the luck is kept
-    assert run_rule(raw, lucky)[0] == 10 and run_rule(EarlyStopping(6, True, 0, False), falling)[0] == 4
+    kept, stop, stopped = replay(recorded(lucky, stopping_step=6), 0, ties, window=window)
+    assert (kept, stop, stopped) == replay(recorded(falling, stopping_step=6), 0, ties, window=window)
+    assert kept < 10 and stopped
+    # the last score alone, for contrast: the luck is kept
+    assert replay(recorded(lucky, stopping_step=6), 0, ties_improve=False)[0] == 10
+    assert replay(recorded(falling, stopping_step=6), 0, ties_improve=False)[0] == 4
 
 
 def test_the_trainer_takes_the_margin_and_the_ties_from_the_config():

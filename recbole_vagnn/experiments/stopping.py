@@ -135,8 +135,9 @@ def markdown(dataset, rows, seeds):
     return "\n".join(lines) + "\n"
 
 
-# The longest-running rule (RecBole's: ties count, no margin, no averaging), whatever the defaults say
-RECORDING_RULE = {
+# What every recorded run trains with: the test curve, and the longest-running rule (RecBole's: ties
+# count, no margin, no averaging), whatever the defaults say
+RECORDING_CONFIG = {
     "record_test_curve": True,
     "show_progress": False,
     "stopping_ties_improve": True,
@@ -150,7 +151,7 @@ def study(datasets, models, seeds, patiences, out_dir, base_config, config_files
     from recbole_vagnn.experiments.jobs import Job, run_jobs
 
     out_dir = Path(out_dir)
-    recording = {**base_config, **RECORDING_RULE, "patience_steps": max(patiences)}
+    recording = {**base_config, **RECORDING_CONFIG, "patience_steps": max(patiences)}
     results = {}
     for dataset, data_path in datasets.items():
         run_dir = out_dir / "runs" / dataset
