@@ -12,7 +12,9 @@ and every load here uses ``weights_only=True``:
 - RecBole's own ``epoch``, ``cur_step``, ``best_valid_score``, ``state_dict``,
   ``other_parameter`` and ``optimizer``, so RecBole's resume logic reads it unchanged, and
   ``recent_valid_scores``: the last validation scores the early-stopping rule averages over
-  (``stopping_window``), so a resumed run stops where it would have.
+  (``stopping_window``), so a resumed run stops where it would have, and ``run_record``: the
+  run up to the checkpoint (:data:`recbole_vagnn.trainer.RUN_RECORD`: steps, epoch times, curves,
+  the kept validation's result), so a resumed run reports the whole run.
 
 A file that needs ``weights_only=False`` (a checkpoint written by RecBole itself, or anything
 else) is refused unless the caller passes ``trust=True`` (``--trust_checkpoint`` on the command
@@ -67,7 +69,7 @@ def plain(value):
 
 
 def checkpoint_state(config, model, optimizer, data_sha256, **progress):
-    """The dict a trainer saves: see the module docstring; ``progress`` holds epoch, cur_step, best_valid_score, recent_valid_scores."""
+    """The dict a trainer saves: see the module docstring; ``progress`` holds epoch, cur_step, best_valid_score, recent_valid_scores, run_record."""
     return {
         "format": FORMAT,
         "config": plain(config.final_config_dict),

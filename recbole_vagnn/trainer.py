@@ -15,6 +15,19 @@ from recbole_vagnn.errors import CheckpointError
 from recbole_vagnn.evaluator import PerUserEvaluator
 from recbole_vagnn.protocol import EarlyStopping, improvement_margin
 
+RUN_RECORD = (
+    "optimizer_steps",
+    "epoch_seconds",
+    "valid_curve",
+    "video_only_curve",
+    "test_curve",
+    "valid_per_user_curve",
+    "best_valid_result",
+    "best_valid_per_user",
+)
+"""What a checkpoint keeps of the run up to it, so a resumed run reports the whole run (its steps,
+epochs, curves and kept validation), not only the part after the resume."""
+
 
 class PluginTrainerMixin:
     """Trainer additions: seconds per epoch, the learning curve, per-user metrics, plain checkpoints.
@@ -49,6 +62,10 @@ class PluginTrainerMixin:
     that scores higher at the best validation, :meth:`fit` logs a warning: the vlogger part hurts
     on this data. After an evaluation, ``evaluator.per_user`` holds each user's top-k metric values
     (:class:`recbole_vagnn.evaluator.PerUserEvaluator`) and ``evaluated_users`` the user ids, in order.
+    Checkpoints keep the run's record up to them (:data:`RUN_RECORD`); :meth:`resume_checkpoint`
+    restores it, so a resumed run counts its optimizer steps and epochs from the run's start (the
+    convergence rule and ``max_train_steps`` included) and, where it never improves again, still
+    reports the checkpoint it resumed from as the kept one.
     A model returning a tuple of losses names them in ``loss_names``; the training log shows
     ``video BPR: 0.69, vlogger BPR: 0.69, ...`` instead of RecBole's ``train_loss1, train_loss2``,
     whose meaning shifts with the ablations.
@@ -183,10 +200,10 @@ class PluginTrainerMixin:
             self.wandblogger.log_metrics({**valid_result, "valid_step": len(self.valid_curve) - 1}, head="valid")
             if improved:
                 kept_epoch, self.kept_evaluation = epoch_idx, len(self.valid_curve) - 1
-                if saved:
-                    self._save_checkpoint(epoch_idx, verbose=verbose)
                 self.best_valid_result = valid_result
                 self.best_valid_per_user = self._last_valid_per_user
+                if saved:
+                    self._save_checkpoint(epoch_idx, verbose=verbose)
                 margin = improvement_margin(margin_se, self._last_valid_per_user)
             if callback_fn:
                 callback_fn(epoch_idx, valid_score)
@@ -240,6 +257,7 @@ class PluginTrainerMixin:
             cur_step=self.cur_step,
             best_valid_score=self.best_valid_score,
             recent_valid_scores=list(self.recent_valid_scores),
+            run_record={name: getattr(self, name) for name in RUN_RECORD},
         )
         saved_model_file = kwargs.pop("saved_model_file", self.saved_model_file)
         torch.save(state, saved_model_file)
@@ -257,6 +275,10 @@ class PluginTrainerMixin:
             raise CheckpointError(
                 f"{resume_file}: a {checkpoint['config']['model']} checkpoint cannot resume {self.config['model']}"
             )
+        for name, value in checkpoint.get("run_record", {}).items():
+            setattr(self, name, value)
+        if self.valid_curve and self._runs_own_loop():  # this loop saves a checkpoint at each improvement only
+            self.kept_evaluation = len(self.valid_curve) - 1
         self.model.load_state_dict(checkpoint["state_dict"])
         self.model.load_other_parameter(checkpoint.get("other_parameter"))
         self.optimizer.load_state_dict(checkpoint["optimizer"])

@@ -141,6 +141,27 @@ def test_ctrl_c_names_the_kept_checkpoint_and_run_resume_continues_it(tmp_path, 
     # the scores the stopping rule averages over, up to the kept validation (one per epoch here)
     assert 1 <= len(state["recent_valid_scores"]) <= min(kept_epoch + 1, 5)
 
+    record = state["run_record"]  # the run up to the kept checkpoint
+    assert len(record["epoch_seconds"]) == len(record["valid_curve"]) == kept_epoch + 1
+    assert record["best_valid_result"] and record["valid_curve"][-1][0] == record["optimizer_steps"]
     monkeypatch.setattr(PluginTrainerMixin, "_train_epoch", real_epoch)
+
+    # a resumed run that never validates better still reports the checkpoint it resumed from
+    real_valid = PluginTrainerMixin._valid_epoch
+
+    def never_better(self, valid_data, show_progress=False):
+        _, result = real_valid(self, valid_data, show_progress)
+        self.valid_curve[-1] = (self.optimizer_steps, 0.0)
+        return 0.0, result
+
+    monkeypatch.setattr(PluginTrainerMixin, "_valid_epoch", never_better)
+    stalled = quick_start.run_recbole("BPR", config_dict=config, resume=str(checkpoint))
+    assert (stalled["best_epoch"], stalled["best_valid_step"]) == (kept_epoch, record["optimizer_steps"])
+    assert stalled["best_valid_result"] == record["best_valid_result"]
+    monkeypatch.setattr(PluginTrainerMixin, "_valid_epoch", real_valid)
+
     resumed = quick_start.run_recbole("BPR", config_dict=config, resume=str(checkpoint))
-    assert resumed["epochs"] == 6 - (kept_epoch + 1)  # continued after the kept epoch, up to the cap
+    # continued after the kept epoch up to the cap, counted from the run's start: not converged
+    steps_per_epoch = record["optimizer_steps"] // (kept_epoch + 1)
+    assert (resumed["epochs"], len(resumed["valid_curve"])) == (6, 6)
+    assert resumed["optimizer_steps"] == 6 * steps_per_epoch and not resumed["converged"]

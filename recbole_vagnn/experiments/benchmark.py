@@ -58,7 +58,7 @@ from pathlib import Path
 from recbole_vagnn.cli import argument_parser, run_main
 from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
-from recbole_vagnn.experiments.jobs import Job, run_jobs
+from recbole_vagnn.experiments.jobs import Job, run_jobs, settings_text
 from recbole_vagnn.experiments.labels import ABLATION_NAMES, PAPER_MODELS, VARIANTS, check_labels, resolve
 from recbole_vagnn.experiments.report import (
     bar_chart,
@@ -127,7 +127,7 @@ def benchmark(
         header += [
             "",
             "Chosen settings: "
-            + "; ".join(f"{names.get(label, label)} {_settings(params)}" for label, params in chosen.items())
+            + "; ".join(f"{names.get(label, label)} {settings_text(params)}" for label, params in chosen.items())
             + ".",
         ]
     epochs = sorted(run["epochs"] for label_runs in runs.values() for run in label_runs)
@@ -152,10 +152,6 @@ def benchmark(
 def output_stem(dataset, labels):
     """``NAME`` for the paper's model set, else ``NAME-A+B+...``: a run with other models never overwrites it."""
     return dataset if labels == PAPER_MODELS else f"{dataset}-{'+'.join(labels)}"
-
-
-def _settings(params):
-    return ", ".join(f"{key}={value}" for key, value in params.items()) or "(defaults)"
 
 
 def main(argv=None):
