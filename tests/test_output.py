@@ -12,6 +12,7 @@ from recbole_vagnn.checkpoint import load_checkpoint
 from recbole_vagnn.errors import CheckpointError, ConfigError
 from recbole_vagnn.experiments import report
 from recbole_vagnn.paths import EMBEDDED_DATA_DIR, unknown_model_error
+from recbole_vagnn.protocol import standard_error
 from recbole_vagnn.trainer import PluginTrainerMixin
 
 QUICK = {"show_progress": False, "min_epoch_steps": 4, "patience_steps": 0, "stopping_step": 2}
@@ -128,7 +129,7 @@ def test_ctrl_c_names_the_kept_checkpoint_and_run_resume_continues_it(tmp_path, 
         return real_epoch(self, *args, **kwargs)
 
     monkeypatch.setattr(PluginTrainerMixin, "_train_epoch", interrupted_at_the_fourth)
-    config = {**QUICK, "epochs": 6, "checkpoint_dir": str(tmp_path / "saved")}
+    config = {**QUICK, "epochs": 6, "checkpoint_dir": str(tmp_path / "saved"), "record_test_curve": True}
     with caplog.at_level(logging.WARNING), pytest.raises(KeyboardInterrupt):
         quick_start.run_recbole("BPR", config_dict=config)
     (checkpoint,) = (tmp_path / "saved").glob("BPR-*.pth")
@@ -158,6 +159,8 @@ def test_ctrl_c_names_the_kept_checkpoint_and_run_resume_continues_it(tmp_path, 
     stalled = quick_start.run_recbole("BPR", config_dict=config, resume=str(checkpoint))
     assert (stalled["best_epoch"], stalled["best_valid_step"]) == (kept_epoch, record["optimizer_steps"])
     assert stalled["best_valid_result"] == record["best_valid_result"]
+    kept_standard_error = standard_error(record["best_valid_per_user"].tolist())  # each user's values, kept as a tensor
+    assert kept_standard_error is not None and stalled["valid_standard_error"] == kept_standard_error
     monkeypatch.setattr(PluginTrainerMixin, "_valid_epoch", real_valid)
 
     resumed = quick_start.run_recbole("BPR", config_dict=config, resume=str(checkpoint))
@@ -165,3 +168,6 @@ def test_ctrl_c_names_the_kept_checkpoint_and_run_resume_continues_it(tmp_path, 
     steps_per_epoch = record["optimizer_steps"] // (kept_epoch + 1)
     assert (resumed["epochs"], len(resumed["valid_curve"])) == (6, 6)
     assert resumed["optimizer_steps"] == 6 * steps_per_epoch and not resumed["converged"]
+    # the recorded curves stay aligned with the validations: the kept run's part, then the resumed one's
+    assert len(resumed["test_curve"]) == len(resumed["valid_per_user_curve"]) == 6
+    assert resumed["valid_per_user_curve"][: kept_epoch + 1] == record["valid_per_user_curve"].tolist()
