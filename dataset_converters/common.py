@@ -30,12 +30,12 @@ import pandas as pd
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from recbole_vagnn.cli import argument_parser, run_main
+from recbole_vagnn.cli.base import argument_parser, run_main
 from recbole_vagnn.data.atomic import check_output_folder, write_tripartite
-from recbole_vagnn.data.signal import format_link_lift, leave_one_out_link_lift
+from recbole_vagnn.data.link_lift import format_link_lift, leave_one_out_link_lift
 from recbole_vagnn.data.user_vlogger import user_vlogger_links
-from recbole_vagnn.errors import InputError
-from recbole_vagnn.paths import check_dataset_name
+from recbole_vagnn.utils.errors import InputError
+from recbole_vagnn.utils.paths import check_dataset_name
 
 logger = logging.getLogger("dataset_converters")
 
@@ -344,7 +344,7 @@ def finish(out_dir, name, inter, events, thresholds=None, kinds=MICRO_VIDEO):
 
 def run_cli(main, argv=None):
     """Run a converter's ``main``: progress and notes on stderr, one-line errors and exit 1
-    (:func:`recbole_vagnn.cli.run_main`; ``--debug`` shows the traceback)."""
+    (:func:`recbole_vagnn.cli.base.run_main`; ``--debug`` shows the traceback)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     run_main(main, argv)
 

@@ -29,7 +29,7 @@ writes ``OUT_DIR/NAME/NAME.{inter,item,uvl}`` (items play the videos, creators t
 - Items without a creator and interactions with items not in ``--items`` are dropped and
   counted; ``.item`` lists exactly the items left in ``.inter``. Optional k-core filters
   (``--min_user_interactions``, ``--min_item_interactions``) run to a fixed point.
-- The statistics and the link lift (:mod:`recbole_vagnn.data.signal`) are printed at the end.
+- The statistics and the link lift (:mod:`recbole_vagnn.data.link_lift`) are printed at the end.
 
 Bad input stops with one line naming the file, line and column, and nothing is written.
 """
@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recbole_vagnn.cli import argument_parser
+from recbole_vagnn.cli.base import argument_parser
 
 from .common import (
     ConversionError,

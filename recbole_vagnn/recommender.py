@@ -1,7 +1,22 @@
-"""A trained model with its dataset, ranking videos and vloggers for users by token.
+"""Recommend with a trained model: top videos per user, the gate's explanation, vloggers to follow.
 
-The engine of ``recbole-vagnn recommend`` (:mod:`recbole_vagnn.recommend`, which documents the
-output); kept apart from the command line so that ``recommend --help`` does not load torch.
+:func:`recommend` and :class:`Recommender` are the Python API; ``recbole-vagnn recommend``
+(:mod:`recbole_vagnn.cli.recommend`) the command line, which also formats the output.
+
+The checkpoint is loaded with ``torch.load(weights_only=True)`` (:mod:`recbole_vagnn.trainer.checkpoint`);
+its dataset is rebuilt from the config stored in it (``--data_path`` points elsewhere) and must be
+the very data it was trained on (same SHA-256 of the atomic files). For each user, in the
+dataset's original tokens:
+
+- the ``--topk`` videos with the highest model score that the user has not watched in any split
+  (training, validation or test), each with its vlogger and score;
+- with ``--explain`` (VA-GNN only), the gate's split of the score (Eq. 16):
+  ``video_part = w e_u.e_v`` and ``vlogger_part = (1 - w) e_u.e_p``, which sum to the score;
+- with ``--vloggers K`` (VA-GNN only), the K vloggers with the highest learned user-vlogger score
+  e_u.e_p among those the user has no explicit ``.uvl`` event with (does not follow yet).
+
+Baselines (LightGCN, NGCF, SGL, SimGCL, GTN, ...) give videos and scores. Users are scored
+``batch_size`` at a time, so memory is bounded by one batch.
 """
 
 import sys
@@ -10,8 +25,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from recbole_vagnn.checkpoint import data_digest, load_checkpoint
-from recbole_vagnn.errors import CheckpointError, InputError
+from recbole_vagnn.trainer.checkpoint import load_checkpoint
+from recbole_vagnn.utils.errors import CheckpointError, InputError
 
 
 class Recommender:
@@ -20,27 +35,12 @@ class Recommender:
     def __init__(self, model_file, data_path=None, trust=False, device="cpu"):
         from recbole.utils import init_seed
 
-        from recbole_vagnn.config import Config
         from recbole_vagnn.data import create_dataset
-        from recbole_vagnn.utils import get_model
+        from recbole_vagnn.quick_start.quick_start import config_from_checkpoint
+        from recbole_vagnn.utils.utils import get_model
 
         checkpoint = load_checkpoint(model_file, map_location=device, trust=trust)
-        stored = checkpoint["config"]
-        external = checkpoint.get("external_config") or dict(getattr(stored, "external_config_dict", {}))
-        overrides = {**external, "device": device, "use_gpu": device != "cpu", "show_progress": False}
-        if data_path is not None:
-            overrides["data_path"] = str(data_path)
-        argv, sys.argv = sys.argv, sys.argv[:1]  # RecBole's Config would read this command's flags
-        try:
-            self.config = Config(model=stored["model"], dataset=stored["dataset"], config_dict=overrides)
-        finally:
-            sys.argv = argv
-        expected = checkpoint.get("data_sha256")
-        if expected and expected != data_digest(self.config["data_path"], self.config["dataset"]):
-            raise CheckpointError(
-                f"{model_file}: trained on other data than the files of dataset '{self.config['dataset']}' in "
-                f"{self.config['data_path']} (their SHA-256 differs); point --data_path at the data it was trained on"
-            )
+        self.config = config_from_checkpoint(checkpoint, model_file, data_path, device, show_progress=False)
         init_seed(self.config["seed"], self.config["reproducibility"])
         self.dataset = create_dataset(self.config)
         train = self.dataset.build()[0]
@@ -148,3 +148,8 @@ class Recommender:
                 batch = ids[start : start + batch_size]
                 yield from self.recommend_ids(batch, topk, explain, vloggers)
                 bar.update(len(batch))
+
+
+def recommend(model_file, users, topk=10, explain=False, vloggers=0, data_path=None, trust=False):
+    """Recommendations for ``users`` (tokens) from ``model_file``: a list of dicts, see the module docstring."""
+    return list(Recommender(model_file, data_path, trust).recommend(users, topk, explain, vloggers))

@@ -5,8 +5,8 @@ import warnings
 
 import pytest
 
-from recbole_vagnn.cli import run_main
-from recbole_vagnn.config import Config
+from recbole_vagnn.cli.base import run_main
+from recbole_vagnn.config.configurator import Config
 
 INTER_HEADER = "user_id:token\titem_id:token\ttimestamp:float"
 ITEM_HEADER = "item_id:token\tvlogger_id:token"

@@ -10,7 +10,7 @@ import pytest
 import recbole_vagnn.quick_start as quick_start
 from recbole_vagnn.experiments import benchmark, labels, report, run_store
 from recbole_vagnn.experiments.sweep import sweep
-from recbole_vagnn.paths import EMBEDDED_DATA_DIR
+from recbole_vagnn.utils.paths import EMBEDDED_DATA_DIR
 
 PAPER_METRICS = [f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)]
 
@@ -189,7 +189,7 @@ def test_tune_gives_every_model_the_same_budget_and_chooses_on_validation(tmp_pa
 
 
 def test_tune_refuses_a_budget_larger_than_a_grid_before_anything_runs(tmp_path, capsys):
-    from recbole_vagnn.errors import ConfigError
+    from recbole_vagnn.utils.errors import ConfigError
 
     with pytest.raises(ConfigError, match="GTN.s grid .* has only 8 settings"):
         benchmark.main(["--models", "LightGCN,GTN", "--tune", "--trials", "9", "--out", str(tmp_path / "out")])
@@ -208,9 +208,9 @@ def test_vagnn_trials_take_its_two_grids_in_turn():
 
 
 def test_a_grid_list_refuses_a_share_larger_than_its_grid(tmp_path, monkeypatch):
-    from recbole_vagnn import paths
-    from recbole_vagnn.errors import ConfigError
     from recbole_vagnn.experiments.tuning import trial_settings
+    from recbole_vagnn.utils import paths
+    from recbole_vagnn.utils.errors import ConfigError
 
     space = tmp_path / "X.yaml"
     monkeypatch.setattr(paths, "tuning_space_file", lambda model: space)

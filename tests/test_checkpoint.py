@@ -4,10 +4,10 @@ import pytest
 import torch
 from recbole.data import data_preparation
 
-from recbole_vagnn.checkpoint import FORMAT, data_digest, load_checkpoint
 from recbole_vagnn.data import create_dataset
-from recbole_vagnn.errors import CheckpointError
-from recbole_vagnn.utils import get_model, get_trainer
+from recbole_vagnn.trainer.checkpoint import FORMAT, data_digest, load_checkpoint
+from recbole_vagnn.utils.errors import CheckpointError
+from recbole_vagnn.utils.utils import get_model, get_trainer
 from tests.conftest import TINY_ITEM, make_config, write_raw
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from recbole_vagnn.cli import argument_parser, config_file_list, describe
-from recbole_vagnn.errors import ConfigError
+from recbole_vagnn.cli.base import argument_parser, config_file_list, describe
+from recbole_vagnn.utils.errors import ConfigError
 from tests.conftest import fails, make_config, write_raw
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,7 +21,7 @@ HEAVY = ("torch", "recbole", "ray", "matplotlib")
 def test_every_help_answers_without_loading_recbole_torch_or_ray():
     script = f"""
 import sys
-from recbole_vagnn.commands import COMMANDS, CONVERTERS, main
+from recbole_vagnn.cli.main import COMMANDS, CONVERTERS, main
 for argv in [[name, "--help"] for name in COMMANDS] + [["convert", name, "--help"] for name in CONVERTERS]:
     try:
         main(argv)
@@ -129,11 +129,11 @@ def test_synthetic_writes_into_out_as_convert_does_and_keeps_the_old_meaning(tmp
 
 
 def test_a_run_logs_a_short_header_and_the_dump_only_when_verbose(caplog):
-    from recbole_vagnn.quick_start import load_data_and_model
+    from recbole_vagnn.quick_start import build_data_and_model
 
     config_dict = {"show_progress": False, "state": "INFO", "epochs": 1}
     with caplog.at_level(logging.INFO):
-        config, *_ = load_data_and_model("VAGNN", "vagnn-demo", config_dict=config_dict)
+        config, *_ = build_data_and_model("VAGNN", "vagnn-demo", config_dict=config_dict)
     text = caplog.text
     assert "VAGNN on vagnn-demo (400 users, 464 items, 6,995 interactions)" in text
     assert "lambda1 vlogger_loss_weight=5.0" in text and "train_batch_size=256" in text
@@ -143,7 +143,7 @@ def test_a_run_logs_a_short_header_and_the_dump_only_when_verbose(caplog):
     assert config["use_gpu"] is False and config["gpu_id"] is None  # the device actually used
     caplog.clear()
     with caplog.at_level(logging.INFO):
-        load_data_and_model("VAGNN", "vagnn-demo", config_dict={**config_dict, "verbose": True})
+        build_data_and_model("VAGNN", "vagnn-demo", config_dict={**config_dict, "verbose": True})
     assert "General Hyper Parameters" in caplog.text and "use_gpu = False" in caplog.text
 
 

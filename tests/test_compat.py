@@ -1,4 +1,4 @@
-"""RecBole 1.2.1 on current NumPy, SciPy and pandas: each fix of recbole_vagnn.compat, on any stack."""
+"""RecBole 1.2.1 on current NumPy, SciPy and pandas: each fix of recbole_vagnn.utils.compat, on any stack."""
 
 import re
 import subprocess
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recbole_vagnn import compat
+from recbole_vagnn.utils import compat
 from tests.conftest import make_config, write_raw
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def test_the_numpy_fix_changes_nothing_where_numpy_has_float_(monkeypatch):
 
 def test_recboles_lightgcn_builds_the_normalised_adjacency_on_any_scipy(tiny_root):
     from recbole_vagnn.data import create_dataset
-    from recbole_vagnn.utils import get_model
+    from recbole_vagnn.utils.utils import get_model
 
     config = make_config("LightGCN", "tiny", data_path=tiny_root)
     train = create_dataset(config).build()[0]

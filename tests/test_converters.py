@@ -317,7 +317,7 @@ def test_leftovers_of_a_killed_conversion_are_cleaned_up_or_restored(tmp_path):
 
 def test_a_folder_holding_other_files_is_not_replaced(tmp_path):
     from recbole_vagnn.data.atomic import write_tripartite
-    from recbole_vagnn.errors import InputError
+    from recbole_vagnn.utils.errors import InputError
 
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep")

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from recbole.data import data_preparation
 
 from recbole_vagnn.data import TripartiteDataError, TripartiteDataset, create_dataset
-from recbole_vagnn.paths import EMBEDDED_DATA_DIR
+from recbole_vagnn.utils.paths import EMBEDDED_DATA_DIR
 from tests.conftest import TINY_INTER, TINY_ITEM, TINY_UVL, make_config, write_raw
 
 
@@ -330,9 +330,9 @@ def test_vagnn_refuses_the_whole_dataset_whose_relation_holds_held_out_data(leak
 
 
 def test_quick_start_builds_vagnn_on_the_training_split(leak_root):
-    from recbole_vagnn.quick_start import load_data_and_model
+    from recbole_vagnn.quick_start import build_data_and_model
 
-    _, model, full, *_ = load_data_and_model(
+    _, model, full, *_ = build_data_and_model(
         "VAGNN", "leak", config_dict={"data_path": str(leak_root), "walk_q1": 0.0, "show_progress": False}
     )
     positives = set(zip(tokens(full, "user_id", model.follow_users), tokens(full, "vlogger_id", model.follow_vloggers)))
@@ -363,14 +363,14 @@ def test_core_filter_runs_to_its_fixed_point_through_a_chain_of_removals():
 
 
 def test_a_link_filter_that_empties_the_relation_is_named_with_its_counts():
-    from recbole_vagnn.errors import ConfigError
-    from recbole_vagnn.quick_start import load_data_and_model
+    from recbole_vagnn.quick_start import build_data_and_model
+    from recbole_vagnn.utils.errors import ConfigError
 
     with pytest.raises(
         ConfigError, match=r"\(\d+ user-vlogger link\(s\) before the uvl_min_links: 500 filter, 0 after\)"
     ):
-        load_data_and_model("VAGNN", config_dict={"uvl_min_links": 500, "show_progress": False})
-    config, model, *_ = load_data_and_model(
+        build_data_and_model("VAGNN", config_dict={"uvl_min_links": 500, "show_progress": False})
+    config, model, *_ = build_data_and_model(
         "VAGNN", config_file_list=["properties/presets/small-data.yaml"], config_dict={"show_progress": False}
     )
     assert config["uvl_min_links"] == 1 and len(model.follow_vloggers) > 0

@@ -7,12 +7,12 @@ import torch
 from recbole.data import data_preparation
 from recbole.data.dataloader import TrainDataLoader
 
-from recbole_vagnn.config import Config
+from recbole_vagnn.config.configurator import Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.data.atomic import write_tripartite
-from recbole_vagnn.data.device_loader import DeviceFullSortEval, DeviceTrainLoader, device_loaders
+from recbole_vagnn.data.dataloader.device_loader import DeviceFullSortEval, DeviceTrainLoader, device_loaders
 from recbole_vagnn.experiments.synthetic import generate
-from recbole_vagnn.utils import get_model, get_trainer
+from recbole_vagnn.utils.utils import get_model, get_trainer
 from tests.conftest import TINY_ITEM, make_config, write_raw
 
 

@@ -8,11 +8,11 @@ import pytest
 import scipy.sparse as sp
 from scipy.stats import wilcoxon
 
-from recbole_vagnn.data.signal import leave_one_out_link_lift, link_lift
+from recbole_vagnn.data.link_lift import leave_one_out_link_lift, link_lift
 from recbole_vagnn.experiments.significance import paired_test
 from recbole_vagnn.experiments.synthetic import generate
-from recbole_vagnn.protocol import training_schedule
 from recbole_vagnn.quick_start import run_recbole
+from recbole_vagnn.trainer.convergence import StoppingDecision, training_schedule
 
 
 @pytest.mark.parametrize(
@@ -37,8 +37,8 @@ def test_run_reports_the_schedule_the_curve_and_whether_it_converged():
 
 
 def test_a_run_ended_by_early_stopping_is_converged(monkeypatch):
-    import recbole_vagnn.trainer as trainer_module
-    from recbole_vagnn.protocol import EarlyStopping
+    import recbole_vagnn.trainer.trainer as trainer_module
+    from recbole_vagnn.trainer.convergence import EarlyStopping
 
     class OnlyTheFirstImproves(EarlyStopping):
         def update(self, score, best, cur_step, steps, margin=0.0):
@@ -54,16 +54,22 @@ def test_a_run_ended_by_early_stopping_is_converged(monkeypatch):
 
 
 def test_the_stopping_rule_is_recboles_with_ties_as_improvements_and_the_min_train_steps_floor():
-    from recbole_vagnn.protocol import EarlyStopping
+    from recbole_vagnn.trainer.convergence import EarlyStopping
 
     rule = EarlyStopping(stopping_step=1, bigger=True, min_train_steps=100)
-    assert rule.update(0.30, 0.30, 0, 50) == (0.30, 0, True, False)  # a tie counts as an improvement (RecBole's >=)
-    assert rule.update(0.20, 0.30, 0, 75) == (0.30, 0, False, False)  # before min_train_steps: held at 0
-    assert rule.update(0.20, 0.30, 0, 100) == (0.30, 1, False, False)
-    assert rule.update(0.20, 0.30, 1, 125) == (0.30, 2, False, True)  # the patience of 1 ran out
+    assert rule.update(0.30, 0.30, 0, 50) == StoppingDecision(
+        best=0.30, cur_step=0, stop=False, improved=True
+    )  # a tie counts as an improvement (RecBole's >=)
+    assert rule.update(0.20, 0.30, 0, 75) == StoppingDecision(
+        best=0.30, cur_step=0, stop=False, improved=False
+    )  # before min_train_steps: held at 0
+    assert rule.update(0.20, 0.30, 0, 100) == StoppingDecision(best=0.30, cur_step=1, stop=False, improved=False)
+    assert rule.update(0.20, 0.30, 1, 125) == StoppingDecision(
+        best=0.30, cur_step=2, stop=True, improved=False
+    )  # the patience of 1 ran out
     assert rule.steps_left(1, 125, 25) == 25 and rule.steps_left(0, 25, 25) == 75
     smaller = EarlyStopping(stopping_step=1, bigger=False, min_train_steps=0)
-    assert smaller.update(0.1, 0.2, 3, 10) == (0.1, 0, True, False)
+    assert smaller.update(0.1, 0.2, 3, 10) == StoppingDecision(best=0.1, cur_step=0, stop=False, improved=True)
 
 
 @pytest.mark.parametrize("fast_loader", [True, False])
@@ -80,9 +86,9 @@ def test_per_user_values_average_to_recboles_metrics(fast_loader):
 
 
 def test_video_score_only_ranks_by_the_video_part_and_restores_the_gate():
-    from recbole_vagnn.quick_start import load_data_and_model
+    from recbole_vagnn.quick_start import build_data_and_model
 
-    _, model, *_, test = load_data_and_model("VAGNN", config_dict={"show_progress": False})
+    _, model, *_, test = build_data_and_model("VAGNN", config_dict={"show_progress": False})
     model.eval()
     interaction = next(iter(test))[0]
     gated = model.full_sort_predict(interaction)
@@ -99,10 +105,10 @@ def torch_allclose(a, b):
 
 
 def test_trainer_warns_when_the_video_part_alone_validates_better(caplog):
-    from recbole_vagnn.quick_start import load_data_and_model
-    from recbole_vagnn.utils import get_trainer
+    from recbole_vagnn.quick_start import build_data_and_model
+    from recbole_vagnn.utils.utils import get_trainer
 
-    config, model, *_ = load_data_and_model("VAGNN", config_dict={"show_progress": False})
+    config, model, *_ = build_data_and_model("VAGNN", config_dict={"show_progress": False})
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
     trainer.valid_curve, trainer.video_only_curve = [(24, 0.10), (48, 0.12)], [(24, 0.20), (48, 0.11)]
     with caplog.at_level(logging.WARNING):
@@ -151,15 +157,15 @@ def test_link_lift_by_hand():
 
 
 def test_converter_link_lift_equals_the_datasets(tmp_path):
-    from recbole_vagnn.paths import EMBEDDED_DATA_DIR
-    from recbole_vagnn.quick_start import load_data_and_model
+    from recbole_vagnn.quick_start import build_data_and_model
+    from recbole_vagnn.utils.paths import EMBEDDED_DATA_DIR
 
     def read(suffix):
         frame = pd.read_csv(EMBEDDED_DATA_DIR / "vagnn-demo" / f"vagnn-demo.{suffix}", sep="\t")
         return frame.rename(columns=lambda name: name.split(":")[0])
 
     from_frames = leave_one_out_link_lift(read("inter"), read("item"), read("uvl"))
-    _, _, _, train, _, _ = load_data_and_model("LightGCN", config_dict={"show_progress": False})
+    _, _, _, train, _, _ = build_data_and_model("LightGCN", config_dict={"show_progress": False})
     assert from_frames == pytest.approx(train.dataset.link_lift)
     assert from_frames["lift"] > 5  # the embedded data plants vlogger signal
 

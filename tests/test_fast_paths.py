@@ -32,10 +32,10 @@ def test_sparse_mm_matches_torch_for_symmetric_and_general_matrices():
 def test_a_seeded_vagnn_step_gives_the_same_losses_and_gradients_as_torch_sparse_mm(monkeypatch):
     from recbole.utils import init_seed
 
-    from recbole_vagnn.quick_start import load_data_and_model
+    from recbole_vagnn.quick_start import build_data_and_model
 
     def step():
-        config, model, _, train_data, _, _ = load_data_and_model(
+        config, model, _, train_data, _, _ = build_data_and_model(
             "VAGNN", config_dict={"show_progress": False, "state": "WARNING"}
         )
         init_seed(config["seed"], True)

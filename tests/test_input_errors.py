@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recbole_vagnn.cli import run_main
-from recbole_vagnn.errors import ConfigError, InputError
+from recbole_vagnn.cli.base import run_main
 from recbole_vagnn.experiments import benchmark
+from recbole_vagnn.utils.errors import ConfigError, InputError
 from tests.conftest import fails, make_config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -102,9 +102,9 @@ MODEL_KEYS = {
 
 @pytest.mark.parametrize("model", sorted(MODEL_KEYS))
 def test_a_key_is_known_only_if_the_chosen_run_reads_it(tiny_root, caplog, model):
-    from recbole_vagnn.config_checks import known_keys
-    from recbole_vagnn.paths import PROPERTIES_DIR
-    from recbole_vagnn.utils import get_model
+    from recbole_vagnn.config.checks import known_keys
+    from recbole_vagnn.utils.paths import PROPERTIES_DIR
+    from recbole_vagnn.utils.utils import get_model
 
     own = yaml.safe_load((PROPERTIES_DIR / "model" / f"{model}.yaml").read_text())
     known = known_keys(get_model(model))
@@ -160,16 +160,16 @@ def test_a_bad_config_file_is_one_line(tiny_root, tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(Exception) as error:
-        from recbole_vagnn.config import Config
+        from recbole_vagnn.config.configurator import Config
 
         Config(model="VAGNN", dataset="tiny", config_file_list=[str(path)], config_dict={"data_path": str(tiny_root)})
-    from recbole_vagnn.cli import describe
+    from recbole_vagnn.cli.base import describe
 
     assert message in describe(error.value)
 
 
 def test_presets_are_found_from_any_folder(tiny_root, tmp_path):
-    from recbole_vagnn.config import Config
+    from recbole_vagnn.config.configurator import Config
 
     config = Config(
         model="VAGNN",
@@ -241,8 +241,8 @@ def test_synthetic_refuses_bad_sizes_and_writes_nothing(tmp_path, capsys, argv, 
 @pytest.mark.parametrize(
     "module",
     [
-        "recbole_vagnn.quick_start",
-        "recbole_vagnn.recommend",
+        "recbole_vagnn.cli.run",
+        "recbole_vagnn.cli.recommend",
         "recbole_vagnn.experiments.benchmark",
         "recbole_vagnn.experiments.sweep",
         "recbole_vagnn.experiments.speed",
@@ -287,7 +287,7 @@ def test_benchmark_help_lists_the_accepted_labels(capsys):
 
 def test_version_convert_help_and_run_help_answer(capsys):
     from recbole_vagnn import __version__
-    from recbole_vagnn.commands import main
+    from recbole_vagnn.cli.main import main
 
     main(["--version"])
     assert capsys.readouterr().out == f"recbole-vagnn {__version__}\n"

@@ -8,12 +8,12 @@ import matplotlib.axes
 import pytest
 
 from recbole_vagnn import quick_start
-from recbole_vagnn.checkpoint import load_checkpoint
-from recbole_vagnn.errors import CheckpointError, ConfigError
 from recbole_vagnn.experiments import report
-from recbole_vagnn.paths import EMBEDDED_DATA_DIR, unknown_model_error
-from recbole_vagnn.protocol import standard_error
-from recbole_vagnn.trainer import PluginTrainerMixin
+from recbole_vagnn.trainer.checkpoint import load_checkpoint
+from recbole_vagnn.trainer.convergence import standard_error
+from recbole_vagnn.trainer.trainer import PluginTrainerMixin
+from recbole_vagnn.utils.errors import CheckpointError, ConfigError
+from recbole_vagnn.utils.paths import EMBEDDED_DATA_DIR, unknown_model_error
 
 QUICK = {"show_progress": False, "min_epoch_steps": 4, "patience_steps": 0, "stopping_step": 2}
 
@@ -46,7 +46,7 @@ def test_the_header_counts_threads_in_words(caplog, monkeypatch):
 
     monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
     with caplog.at_level(logging.INFO):
-        quick_start.load_data_and_model("BPR", config_dict={"show_progress": False})
+        quick_start.build_data_and_model("BPR", config_dict={"show_progress": False})
     assert "device cpu, 1 CPU thread (" in caplog.text
 
 
@@ -95,7 +95,7 @@ def test_a_folder_given_as_a_checkpoint_lists_the_checkpoints_in_it(tmp_path):
 def test_an_unknown_dataset_lists_the_datasets_there_and_names_convert_table(tmp_path):
     import shutil
 
-    from recbole_vagnn.config import Config
+    from recbole_vagnn.config.configurator import Config
 
     shutil.copytree(EMBEDDED_DATA_DIR / "vagnn-demo", tmp_path / "vagnn-demo")
     with pytest.raises(ConfigError) as error:
@@ -110,7 +110,7 @@ def test_a_misspelled_model_is_answered_at_once_closest_first_without_uninstalle
     assert "LightGBM" not in message.split("available:")[1]  # needs lightgbm, not installed here
     assert unknown_model_error("LightGCN") is None and unknown_model_error("VAGNN") is None
     probe = (
-        "import sys\nfrom recbole_vagnn.cli import run_main\nfrom recbole_vagnn.quick_start import main\n"
+        "import sys\nfrom recbole_vagnn.cli.base import run_main\nfrom recbole_vagnn.cli.run import main\n"
         "try:\n    run_main(main, ['--model', 'LightGNC'])\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('torch', 'recbole.model') if m in sys.modules))"
     )

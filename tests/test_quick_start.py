@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from recbole_vagnn.quick_start import load_data_and_model
-from recbole_vagnn.utils import get_model, get_trainer
+from recbole_vagnn.quick_start import build_data_and_model
+from recbole_vagnn.utils.utils import get_model, get_trainer
 
 REPO = Path(__file__).resolve().parents[1]
 METRICS = {f"{m}@{k}" for m in ("recall", "ndcg") for k in (10, 20, 50)}
@@ -27,7 +27,7 @@ def history_and_targets(dataset, *splits):
 
 @pytest.mark.parametrize("model_name", ["LightGCN", "VAGNN"])
 def test_test_metrics_equal_a_ranking_recomputed_from_the_models_scores(model_name):
-    config, model, dataset, train_data, valid_data, test_data = load_data_and_model(
+    config, model, dataset, train_data, valid_data, test_data = build_data_and_model(
         model_name, config_dict={"epochs": 2, "show_progress": False}
     )
     trainer = get_trainer(config["MODEL_TYPE"], model_name)(config, model)

@@ -19,14 +19,15 @@ from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.utils import EvaluatorType
 
 from recbole_vagnn import quick_start
-from recbole_vagnn.cli import describe
+from recbole_vagnn.cli import run as run_command
+from recbole_vagnn.cli.base import describe
 from recbole_vagnn.data.atomic import write_tripartite
-from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.evaluator import PER_USER_METRICS
+from recbole_vagnn.evaluator.evaluator import PER_USER_METRICS
 from recbole_vagnn.experiments.synthetic import generate
-from recbole_vagnn.paths import recbole_model_files
-from recbole_vagnn.quick_start import load_data_and_model, run_recbole
-from recbole_vagnn.utils import get_trainer
+from recbole_vagnn.quick_start import build_data_and_model, run_recbole
+from recbole_vagnn.utils.errors import ConfigError
+from recbole_vagnn.utils.paths import recbole_model_files
+from recbole_vagnn.utils.utils import get_trainer
 from tests.conftest import fails
 
 GENERAL_MODELS = sorted(name for name, path in recbole_model_files().items() if ".general_recommender." in path)
@@ -101,10 +102,10 @@ def _trained(data_root, model, **config):
     config = {"data_path": str(data_root), **QUIET, **config}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        config, model, _, train_data, valid_data, test_data = load_data_and_model(model, "plain", config_dict=config)
+        config, model, _, train_data, valid_data, test_data = build_data_and_model(model, "plain", config_dict=config)
         trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
         trainer.fit(train_data, valid_data, saved=False)
-        _, _, _, recbole_train, _, recbole_test = load_data_and_model(
+        _, _, _, recbole_train, _, recbole_test = build_data_and_model(
             config["model"], "plain", config_dict={**config.external_config_dict, "fast_loader": False}
         )
     return config, model, trainer, test_data, recbole_train, recbole_test
@@ -161,7 +162,7 @@ def test_plain_recbole_fails_the_item_statistics_metrics_that_compat_fixes():
     """RecBole 1.2.1's Collector calls .cpu() on the item count it stores: ItemCoverage and friends crash."""
     from recbole.evaluator import collector
 
-    from recbole_vagnn import compat
+    from recbole_vagnn.utils import compat
 
     assert "collector_plain_values" in [fix.__name__ for fix in compat.FIXES]
     probe = collector.Collector.__new__(collector.Collector)
@@ -244,7 +245,7 @@ def test_a_topk_beyond_the_items_is_refused_in_one_line(data_root):
 
 
 def test_key_space_value_flags_reach_recboles_config(data_root, monkeypatch, capsys):
-    from recbole_vagnn.config import Config
+    from recbole_vagnn.config.configurator import Config
 
     seen = []
 
@@ -252,7 +253,7 @@ def test_key_space_value_flags_reach_recboles_config(data_root, monkeypatch, cap
         seen.append(Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict))
 
     monkeypatch.setattr(quick_start, "run_recbole", build_config)
-    quick_start.main(
+    run_command.main(
         [
             "--model",
             "BPR",
@@ -285,7 +286,7 @@ def test_key_space_value_flags_reach_recboles_config(data_root, monkeypatch, cap
     ],
 )
 def test_malformed_recbole_flags_are_refused_in_one_line(argv, message, capsys):
-    assert message in fails(quick_start.main, ["--model", "BPR"] + argv, capsys)
+    assert message in fails(run_command.main, ["--model", "BPR"] + argv, capsys)
 
 
 def test_a_sequence_feature_field_loads_on_every_stack(data_root):

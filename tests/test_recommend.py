@@ -13,11 +13,10 @@ import pandas as pd
 import pytest
 import torch
 
-from recbole_vagnn.errors import CheckpointError, InputError
-from recbole_vagnn.paths import EMBEDDED_DATA_DIR
 from recbole_vagnn.quick_start import run_recbole
-from recbole_vagnn.recommend import recommend
-from recbole_vagnn.recommender import Recommender
+from recbole_vagnn.recommender import Recommender, recommend
+from recbole_vagnn.utils.errors import CheckpointError, InputError
+from recbole_vagnn.utils.paths import EMBEDDED_DATA_DIR
 
 REPO = Path(__file__).resolve().parent.parent
 USERS = ["0", "5", "17", "399"]
@@ -122,9 +121,9 @@ def test_bad_requests_are_one_clear_error(trained, tmp_path):
 
 
 def recommend_cli(*args, cwd):
-    """``python -m recbole_vagnn.recommend ARGS`` in a subprocess."""
+    """``python -m recbole_vagnn.cli.recommend ARGS`` in a subprocess."""
     return subprocess.run(
-        [sys.executable, "-m", "recbole_vagnn.recommend", *map(str, args)],
+        [sys.executable, "-m", "recbole_vagnn.cli.recommend", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,

@@ -21,8 +21,8 @@ def test_time_models_reports_epoch_time_loader_share_and_a_profile(capsys):
 def test_one_epoch_is_refused_since_the_first_is_a_warm_up():
     import pytest
 
-    from recbole_vagnn.errors import ConfigError
     from recbole_vagnn.experiments.speed import main
+    from recbole_vagnn.utils.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--epochs must be at least 2: the first epoch is a warm-up"):
         main(["--epochs", "1"])
@@ -30,7 +30,7 @@ def test_one_epoch_is_refused_since_the_first_is_a_warm_up():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="refused only where torch sees no GPU")
 def test_a_gpu_run_without_a_gpu_is_one_line(capsys):
-    from recbole_vagnn.cli import run_main
+    from recbole_vagnn.cli.base import run_main
     from recbole_vagnn.experiments.speed import main
 
     with pytest.raises(SystemExit) as exit_:

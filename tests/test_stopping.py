@@ -68,7 +68,7 @@ def test_the_window_compares_the_mean_of_the_last_validations_and_keeps_the_mode
 
 def default_rule():
     """``(ties_improve, window)`` of the early-stopping rule a run gets from this package's defaults."""
-    from recbole_vagnn.config import Config
+    from recbole_vagnn.config.configurator import Config
 
     config = Config(model="LightGCN")
     return config["stopping_ties_improve"], config["stopping_window"] or 1
@@ -99,11 +99,14 @@ def test_one_lucky_validation_after_the_peak_neither_becomes_the_checkpoint_nor_
 
 
 def test_the_trainer_takes_the_margin_and_the_ties_from_the_config():
-    from recbole_vagnn.protocol import EarlyStopping, standard_error
+    from recbole_vagnn.trainer.convergence import EarlyStopping, standard_error
 
     rule = EarlyStopping(stopping_step=1, bigger=True, min_train_steps=0, ties_improve=False)
-    assert rule.update(0.30, 0.30, 0, 50)[2] is False  # a tie is no improvement
-    assert rule.update(0.305, 0.30, 0, 50, margin=0.01)[2] is False and rule.update(0.311, 0.30, 0, 50, margin=0.01)[2]
+    assert rule.update(0.30, 0.30, 0, 50).improved is False  # a tie is no improvement
+    assert (
+        rule.update(0.305, 0.30, 0, 50, margin=0.01).improved is False
+        and rule.update(0.311, 0.30, 0, 50, margin=0.01).improved
+    )
     assert standard_error([0.0, 1.0] * 50) == pytest.approx(0.05025, rel=1e-3) and standard_error(None) is None
 
     from recbole_vagnn.quick_start import run_recbole

@@ -11,7 +11,7 @@ import pytest
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.dataset_converters import table
 from recbole_vagnn.dataset_converters.common import ConversionError
-from recbole_vagnn.paths import PROPERTIES_DIR
+from recbole_vagnn.utils.paths import PROPERTIES_DIR
 from tests.conftest import make_config
 
 ITEMS = [("b1", "Ann"), ("b2", "Ann"), ("b3", "Bo"), ("b4", "Bo")]

@@ -1,7 +1,7 @@
 """Training VA-GNN on the embedded data: reproducible, and better than untrained and popularity."""
 
-from recbole_vagnn.quick_start import load_data_and_model, run_recbole
-from recbole_vagnn.utils import get_trainer
+from recbole_vagnn.quick_start import build_data_and_model, run_recbole
+from recbole_vagnn.utils.utils import get_trainer
 
 QUIET = {"show_progress": False}
 
@@ -14,7 +14,7 @@ def test_seeded_runs_are_reproducible():
 
 
 def test_training_beats_the_untrained_model_and_popularity():
-    config, model, _, train_data, valid_data, _ = load_data_and_model("VAGNN", config_dict=QUIET)
+    config, model, _, train_data, valid_data, _ = build_data_and_model("VAGNN", config_dict=QUIET)
     # the graph trained on is the walk-augmented one: more edges than the training interactions
     assert model.video_adj._nnz() // 2 > train_data._dataset.inter_matrix(form="csr").nnz
     untrained = get_trainer(config["MODEL_TYPE"], "VAGNN")(config, model).evaluate(valid_data, load_best_model=False)

@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 
-from recbole_vagnn.config import Config
-from recbole_vagnn.errors import TrialError
+from recbole_vagnn.config.configurator import Config
 from recbole_vagnn.experiments import benchmark
 from recbole_vagnn.experiments.ray_jobs import DEFAULT_GPU_SHARE, run_on_ray, trial_device_config, trial_resources
-from recbole_vagnn.paths import EMBEDDED_DATA_DIR
+from recbole_vagnn.utils.errors import TrialError
+from recbole_vagnn.utils.paths import EMBEDDED_DATA_DIR
 from tests.conftest import fails
 
 ray = pytest.importorskip("ray")

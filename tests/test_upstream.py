@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import recbole
 
-from recbole_vagnn import upstream
+from recbole_vagnn.upstream import upstream
 from tests.conftest import fails
 
 # Stand-ins, in RecBole's form, for the repository files the installed wheel lacks (written here, not copied)
@@ -72,7 +72,7 @@ from recbole.data import data_preparation
 from recbole.data.interaction import Interaction
 from recbole.utils import init_seed
 if sys.argv[1] == "plugin":
-    from recbole_vagnn.config import Config
+    from recbole_vagnn.config.configurator import Config
     from recbole_vagnn.data import create_dataset
     from recbole_vagnn.model import VAGNN
 else:
@@ -257,9 +257,9 @@ def test_models_with_sparse_csr_graphs_survive_recboles_flop_count(model_name):
     from recbole.data.transform import construct_transform
     from recbole.utils import get_flops
 
-    from recbole_vagnn.quick_start import load_data_and_model
+    from recbole_vagnn.quick_start import build_data_and_model
 
-    config, model, dataset, train_data, _, _ = load_data_and_model(model_name, config_dict={"show_progress": False})
+    config, model, dataset, train_data, _, _ = build_data_and_model(model_name, config_dict={"show_progress": False})
     twin = copy.deepcopy(model)  # run_recbole's get_flops deep-copies the model first
     assert twin.state_dict().keys() == model.state_dict().keys()
     graphs = [k for k, v in vars(model).items() if isinstance(v, torch.Tensor) and v.layout == torch.sparse_csr]

@@ -7,8 +7,8 @@ package (``recbole_vagnn.data.atomic``, ``.signal``, ``.user_vlogger``) and ever
 import importlib
 
 _HOMES = {
-    "TripartiteDataError": "recbole_vagnn.data.dataset",
-    "TripartiteDataset": "recbole_vagnn.data.dataset",
+    "TripartiteDataError": "recbole_vagnn.data.dataset.tripartite_dataset",
+    "TripartiteDataset": "recbole_vagnn.data.dataset.tripartite_dataset",
     "create_dataset": "recbole_vagnn.data.utils",
 }
 __all__ = sorted(_HOMES)

@@ -5,8 +5,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from recbole_vagnn.errors import InputError
-from recbole_vagnn.paths import check_dataset_name
+from recbole_vagnn.utils.errors import InputError
+from recbole_vagnn.utils.paths import check_dataset_name
 
 INTER_COLUMNS = {"user_id": "token", "item_id": "token", "timestamp": "float"}
 ITEM_COLUMNS = {"item_id": "token", "vlogger_id": "token"}

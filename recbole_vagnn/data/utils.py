@@ -4,7 +4,7 @@ from logging import getLogger
 
 from recbole.data import create_dataset as recbole_create_dataset
 
-from recbole_vagnn.data.dataset import TripartiteDataset
+from recbole_vagnn.data.dataset.tripartite_dataset import TripartiteDataset
 
 
 def create_dataset(config):

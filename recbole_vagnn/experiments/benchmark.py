@@ -7,7 +7,7 @@
                                       [--ray_address ADDR] [--cpus_per_trial 1] [--gpus_per_trial 0.25]]
 
 Every model trains with early stopping on the config's valid metric (Recall@10 on tripartite
-data) under the same split, evaluator and convergence rule (:mod:`recbole_vagnn.protocol`: enough
+data) under the same split, evaluator and convergence rule (:mod:`recbole_vagnn.trainer.convergence`: enough
 optimizer steps per epoch, patience in steps); a run that reached the epoch cap (or
 ``--max_steps``) first is marked in the table. Tuning on Ray (paths, failures, GPUs, ASHA) is
 described in :mod:`recbole_vagnn.experiments.ray_jobs`.
@@ -22,7 +22,7 @@ and are stored like any run (``runs/NAME/tune/LABEL-trialK.json``), so a killed 
 VA-GNN (or the ``--reference`` model) is compared with the best other model of every metric by a
 paired Wilcoxon signed-rank test over test users (:mod:`recbole_vagnn.experiments.significance`);
 a significant improvement (p < 0.05) is marked with ``†``, and the CSV carries the p-values. The
-table's header gives the dataset's link lift (:mod:`recbole_vagnn.data.signal`). For each model and seed the finished run is stored as
+table's header gives the dataset's link lift (:mod:`recbole_vagnn.data.link_lift`). For each model and seed the finished run is stored as
 ``OUT/runs/NAME/LABEL-seedS.json`` (written atomically) with its identity: the model, the SHA-256
 of the dataset's files, every effective config value and the versions of this package, RecBole
 and torch. A stored run is reused only when its identity equals the new run's (so a killed
@@ -55,9 +55,8 @@ ties them together and holds the command line.
 
 from pathlib import Path
 
-from recbole_vagnn.cli import argument_parser, run_main
-from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
+from recbole_vagnn.cli.base import argument_parser, run_main
+from recbole_vagnn.cli.experiment_args import add_experiment_arguments, parse_experiment_arguments
 from recbole_vagnn.experiments.jobs import Job, run_jobs, settings_text
 from recbole_vagnn.experiments.labels import ABLATION_NAMES, PAPER_MODELS, VARIANTS, check_labels, resolve
 from recbole_vagnn.experiments.report import (
@@ -73,6 +72,7 @@ from recbole_vagnn.experiments.report import (
 )
 from recbole_vagnn.experiments.tuning import trial_settings, tune
 from recbole_vagnn.model.ablations import ABLATIONS
+from recbole_vagnn.utils.errors import ConfigError
 
 
 def benchmark(
@@ -89,7 +89,7 @@ def benchmark(
     ray_options=None,
 ):
     """Run (or tune, with ``trials``) every label, then write the table, CSV and charts; return the rows."""
-    from recbole_vagnn.data.signal import format_link_lift
+    from recbole_vagnn.data.link_lift import format_link_lift
 
     out_dir = Path(out_dir)
     run_dir = out_dir / "runs" / dataset

@@ -1,7 +1,7 @@
 """Model labels of the benchmark: any model name, plus the paper's variants (SGL-ED, VAGNN-A, ...)."""
 
-from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.model.ablations import ABLATIONS
+from recbole_vagnn.utils.errors import ConfigError
 
 PAPER_MODELS = ["NGCF", "LightGCN", "GTN", "SGL-ED", "SGL-ND", "SGL-RW", "SimGCL", "VAGNN"]
 VARIANTS = {f"SGL-{kind}": ("SGL", {"type": kind}) for kind in ("ED", "ND", "RW")}
@@ -38,7 +38,7 @@ def resolve(label):
 
 def check_labels(labels):
     """Raise :class:`ConfigError` naming the first label that is no model and no variant, before any training."""
-    from recbole_vagnn.utils import get_model
+    from recbole_vagnn.utils.utils import get_model
 
     for label in labels:
         try:

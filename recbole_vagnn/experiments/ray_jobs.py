@@ -18,7 +18,7 @@ nodes need no shared output folder; checkpoints are written on the node that tra
   steps; its grace period is at least the convergence rule's ``min_train_steps``, so a slow
   starter is not stopped before it may stop itself. FIFO (the default) runs every trial to its end.
 - Failures: the first failed trial stops the others (Ray's ``fail_fast``) and raises
-  :class:`~recbole_vagnn.errors.TrialError` naming the trial and the error; finished runs are
+  :class:`~recbole_vagnn.utils.errors.TrialError` naming the trial and the error; finished runs are
   already stored, so the same command resumes. A failure of Ray itself rather than of the
   trial's code (a worker that could not start, a runtime environment Ray could not set up, a lost
   node) is retried up to :data:`RAY_FAILURE_RETRIES` times for the trials that did not finish.
@@ -30,11 +30,10 @@ nodes need no shared output folder; checkpoints are written on the node that tra
 import json
 import logging
 import os
-import sys
 import time
 import warnings
 
-from recbole_vagnn.errors import TrialError
+from recbole_vagnn.utils.errors import TrialError
 
 RAY_FAILURE_RETRIES = 2  # reruns of the unfinished trials after a failure of Ray itself, not of a trial's code
 DEFAULT_GPU_SHARE = 0.25  # of one GPU per trial, where the cluster has GPUs: the paper-size models fit four to an H200
@@ -161,16 +160,20 @@ def run_on_ray(function, todo, options, on_result, retries=RAY_FAILURE_RETRIES):
     def trainable(config):
         import torch
 
-        sys.argv = sys.argv[:1]  # RecBole's Config would read the worker's flags as config keys
+        from recbole_vagnn.config.command_line import recbole_command_line
+
         torch.set_num_threads(cpus)
         node = ray.get_runtime_context().get_node_id()
 
         def report_validation(steps, score):
             report({"optimizer_steps": steps, "valid_score": score, "node": node})
 
-        run = function(
-            *arguments[config["index"]], device_config=trial_device_config(ray.get_gpu_ids()), report=report_validation
-        )
+        with recbole_command_line():  # the worker's own flags are no config keys
+            run = function(
+                *arguments[config["index"]],
+                device_config=trial_device_config(ray.get_gpu_ids()),
+                report=report_validation,
+            )
         run["ray_node"] = node
         report({"optimizer_steps": run["optimizer_steps"], "valid_score": run["choice_score"], "run": json.dumps(run)})
 

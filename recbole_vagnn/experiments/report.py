@@ -3,7 +3,7 @@
 Every metric the runs were evaluated with (the config's ``metrics`` and ``topk``) is reported, in
 RecBole's order; for a metric where smaller is better (RecBole's ``smaller_metrics``: MAE, RMSE,
 LogLoss, GiniIndex, AveragePopularity) the best value is the smallest. Significance tests need
-per-user values (:mod:`recbole_vagnn.evaluator`); the table says which metrics have none.
+per-user values (:mod:`recbole_vagnn.evaluator.evaluator`); the table says which metrics have none.
 """
 
 import json

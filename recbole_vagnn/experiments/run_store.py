@@ -47,8 +47,8 @@ def run_identity(label, seed, dataset, base_config, config_files):
     import torch
 
     from recbole_vagnn import __version__
-    from recbole_vagnn.checkpoint import data_digest
-    from recbole_vagnn.config import Config
+    from recbole_vagnn.config.configurator import Config
+    from recbole_vagnn.trainer.checkpoint import data_digest
 
     model, overrides = resolve(label)
     config = Config(
@@ -134,9 +134,9 @@ def train_run(
         "test": {k: float(v) for k, v in result["test_result"].items()},
         "valid": {k: float(v) for k, v in result["best_valid_result"].items()},
         "valid_metric": result["valid_metric"],
-        "valid_score": float(result["best_valid_score"]),
+        "valid_score": float(result["best_valid_mean"]),
         "valid_score_bigger": result["valid_score_bigger"],
-        "choice_score": sign * float(result["best_valid_score"]),
+        "choice_score": sign * float(result["best_valid_mean"]),
         "valid_standard_error": result["valid_standard_error"],
         "seconds_per_epoch": result["seconds_per_epoch"],
         "epochs": result["epochs"],

@@ -1,7 +1,7 @@
 """Paired significance of a difference between two models, over test users and over seeds.
 
 For one metric, each model's stored runs (one per seed) carry every test user's value of the
-metric (:class:`recbole_vagnn.evaluator.PerUserEvaluator`: RecBole's metric before averaging).
+metric (:class:`recbole_vagnn.evaluator.evaluator.PerUserEvaluator`: RecBole's metric before averaging).
 The runs of the two models are paired by seed and their users by id.
 
 - Over users: the Wilcoxon signed-rank test (two-sided) on the per-user values averaged over the

@@ -27,9 +27,9 @@ import time
 from pathlib import Path
 from typing import NamedTuple, Optional
 
-from recbole_vagnn.cli import argument_parser, run_main
-from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.paths import DEFAULT_DATASET
+from recbole_vagnn.cli.base import argument_parser, run_main
+from recbole_vagnn.utils.errors import ConfigError
+from recbole_vagnn.utils.paths import DEFAULT_DATASET
 
 
 class Timing(NamedTuple):
@@ -89,10 +89,10 @@ def time_models(dataset, data_path, models, epochs, steps=None, profile=False, f
     from recbole.data import data_preparation
     from recbole.utils import init_seed
 
-    from recbole_vagnn.config import Config
+    from recbole_vagnn.config.configurator import Config
     from recbole_vagnn.data import create_dataset
-    from recbole_vagnn.data.device_loader import device_loaders
-    from recbole_vagnn.utils import get_model, get_trainer
+    from recbole_vagnn.data.dataloader.device_loader import device_loaders
+    from recbole_vagnn.utils.utils import get_model, get_trainer
 
     overrides = {"show_progress": False, "state": "WARNING", "fast_loader": fast_loader, "use_gpu": device == "cuda"}
     if data_path:
@@ -192,7 +192,7 @@ def help_latency(repeats=3):
     """{command: median seconds of ``recbole-vagnn COMMAND --help`` in a fresh interpreter}."""
     import subprocess
 
-    from recbole_vagnn.commands import COMMANDS, CONVERTERS
+    from recbole_vagnn.cli.main import COMMANDS, CONVERTERS
 
     commands = [[name] for name in COMMANDS] + [["convert"]] + [["convert", name] for name in CONVERTERS]
     seconds = {}
@@ -201,7 +201,7 @@ def help_latency(repeats=3):
         for _ in range(repeats):
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "recbole_vagnn.commands", *command, "--help"], check=True, capture_output=True
+                [sys.executable, "-m", "recbole_vagnn.cli.main", *command, "--help"], check=True, capture_output=True
             )
             times.append(time.perf_counter() - start)
         seconds[" ".join(command)] = statistics.median(times)
@@ -262,7 +262,6 @@ def main(argv=None):
     import torch
 
     if args.ray_overhead:
-        sys.argv = sys.argv[:1]
         torch.set_num_threads(args.threads)
         print(f"embedded data, {args.epochs} epochs, {args.threads} CPU thread(s) each; a quiet machine is assumed")
         print(f"{'model':10} {'plain s/epoch':>14} {'Ray trial s/epoch':>18} {'trial / plain':>14}")
@@ -275,7 +274,6 @@ def main(argv=None):
 
     if args.device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("--device cuda: torch sees no CUDA device here; use --device cpu")
-    sys.argv = sys.argv[:1]  # RecBole's Config reads --key=value flags from sys.argv: not ours
     torch.set_num_threads(args.threads)
     models = ["LightGCN", "VAGNN"]
     stages = [

@@ -8,7 +8,7 @@ improvements (RecBole's rule, the longest-running one) and ``record_test_curve: 
 result of the model as it is at every validation. Every other rule (each patience; ties counted
 or not; an improvement asked to beat the best by 0.5 or 1 standard error over users; the mean of
 the last 5 validations compared instead of the last one) is then replayed on that record with the
-trainer's own rule (:class:`recbole_vagnn.protocol.EarlyStopping`): where the run would have
+trainer's own rule (:class:`recbole_vagnn.trainer.convergence.EarlyStopping`): where the run would have
 stopped, the checkpoint it would have kept, and that checkpoint's test score. A rule sees
 validation scores only, so the replay is exact wherever the rule stops within the record (a tie
 that does not count, a margin or a shorter patience never makes a run longer); an averaged rule
@@ -25,11 +25,11 @@ import os
 import statistics
 from pathlib import Path
 
-from recbole_vagnn.cli import argument_parser, run_main
-from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
-from recbole_vagnn.paths import dataset_dir, missing_dataset_error
-from recbole_vagnn.protocol import EarlyStopping, improvement_margin
+from recbole_vagnn.cli.base import argument_parser, run_main
+from recbole_vagnn.cli.experiment_args import add_experiment_arguments, parse_experiment_arguments
+from recbole_vagnn.trainer.convergence import EarlyStopping, improvement_margin
+from recbole_vagnn.utils.errors import ConfigError
+from recbole_vagnn.utils.paths import dataset_dir, missing_dataset_error
 
 METRIC = "recall@10"
 
@@ -54,7 +54,7 @@ def replay(run, patience_steps, ties_improve, margin_se=0.0, window=1):
     best, cur_step, kept = (-math.inf if bigger else math.inf), 0, None
     margin = 0.0
     for index, (steps, score) in enumerate(curve):
-        best, cur_step, improved, stop = rule.update(score, best, cur_step, steps, margin)
+        best, cur_step, stop, improved = rule.update(score, best, cur_step, steps, margin)
         if improved:
             kept = index
             if margin_se:

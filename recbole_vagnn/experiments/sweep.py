@@ -20,10 +20,10 @@ Recall@10 and NDCG@10 against the value, log scale, as in the paper's figures).
 import csv
 from pathlib import Path
 
-from recbole_vagnn.cli import argument_parser, run_main
-from recbole_vagnn.config_checks import PAPER_NAMES, check_values
-from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.experiments.cli import add_experiment_arguments, parse_experiment_arguments
+from recbole_vagnn.cli.base import argument_parser, run_main
+from recbole_vagnn.cli.experiment_args import add_experiment_arguments, parse_experiment_arguments
+from recbole_vagnn.config.checks import PAPER_NAMES, check_values
+from recbole_vagnn.utils.errors import ConfigError
 
 PARAMS = PAPER_NAMES
 PAPER_GRIDS = {  # Sec. 5.1: {0.01, 0.05, ..., 5, 10}, {0.0001, 0.0005, ..., 1, 5}, {0.01, 0.05, ..., 1, 5}
@@ -88,8 +88,8 @@ def sweep(
     import ray
     from ray import tune
 
-    from recbole_vagnn.errors import TrialError
     from recbole_vagnn.experiments.ray_jobs import error_message, init_ray, trial_resources, tune_api
+    from recbole_vagnn.utils.errors import TrialError
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from recbole_vagnn.cli import argument_parser, run_main
+from recbole_vagnn.cli.base import argument_parser, run_main
 from recbole_vagnn.data.atomic import write_tripartite
-from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.paths import check_dataset_name
+from recbole_vagnn.utils.errors import ConfigError
+from recbole_vagnn.utils.paths import check_dataset_name
 
 
 def _sample_within_groups(group, weights, group_of_draw, rng):

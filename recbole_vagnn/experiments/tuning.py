@@ -1,9 +1,9 @@
 """Tuning with one budget: ``--trials`` settings per model from ``properties/tuning/MODEL.yaml``, chosen on validation."""
 
-from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.experiments.jobs import Job, run_jobs
 from recbole_vagnn.experiments.labels import resolve
 from recbole_vagnn.experiments.run_store import run_identity
+from recbole_vagnn.utils.errors import ConfigError
 
 
 def trial_settings(model, trials, seed=0):
@@ -15,7 +15,7 @@ def trial_settings(model, trials, seed=0):
     import itertools
     import random
 
-    from recbole_vagnn.paths import tuning_grids, tuning_space_file
+    from recbole_vagnn.utils.paths import tuning_grids, tuning_space_file
 
     grids = tuning_grids(model)
     if not grids:

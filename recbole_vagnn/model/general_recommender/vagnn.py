@@ -78,7 +78,6 @@ from recbole.model.init import xavier_normal_initialization
 from recbole.model.loss import BPRLoss
 from recbole.utils import InputType
 
-from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.model.layers import (
     SparseCopyMixin,
     bipartite_norm_adj,
@@ -89,6 +88,7 @@ from recbole_vagnn.model.layers import (
 )
 from recbole_vagnn.model.loss import info_nce
 from recbole_vagnn.model.metapath import augment_views
+from recbole_vagnn.utils.errors import ConfigError
 
 
 class VAGNN(SparseCopyMixin, GeneralRecommender):

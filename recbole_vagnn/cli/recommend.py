@@ -1,26 +1,13 @@
-"""Recommend with a trained model: top videos per user, the gate's explanation, vloggers to follow.
+"""``recbole-vagnn recommend``: top videos per user, the gate's explanation, vloggers to follow.
 
-    python -m recbole_vagnn.recommend --model_file saved/VAGNN-....pth --user 17 [--user 42 ...]
+    recbole-vagnn recommend --model_file saved/VAGNN-....pth --user 17 [--user 42 ...]
         [--users_file FILE | --all_users] [--topk 10] [--explain] [--vloggers 5]
         [--format table|csv|json] [--output FILE] [--batch_size 256] [--data_path PATH]
         [--trust_checkpoint]
 
-The checkpoint is loaded with ``torch.load(weights_only=True)`` (:mod:`recbole_vagnn.checkpoint`);
-its dataset is rebuilt from the config stored in it (``--data_path`` points elsewhere) and must be
-the very data it was trained on (same SHA-256 of the atomic files). For each user, in the
-dataset's original tokens:
-
-- the ``--topk`` videos with the highest model score that the user has not watched in any split
-  (training, validation or test), each with its vlogger and score;
-- with ``--explain`` (VA-GNN only), the gate's split of the score (Eq. 16):
-  ``video_part = w e_u.e_v`` and ``vlogger_part = (1 - w) e_u.e_p``, which sum to the score;
-- with ``--vloggers K`` (VA-GNN only), the K vloggers with the highest learned user-vlogger score
-  e_u.e_p among those the user has no explicit ``.uvl`` event with (does not follow yet).
-
-Baselines (LightGCN, NGCF, SGL, SimGCL, GTN, ...) give videos and scores. ``--format table``
-prints a block per user; ``csv`` writes one row per recommendation; ``json`` writes JSON Lines,
-one object per user. Users are scored ``--batch_size`` at a time, so memory is bounded by one
-batch; with ``--output`` the file is written as the batches finish (a progress bar on stderr) and
+What each result holds is :mod:`recbole_vagnn.recommender`'s. ``--format table`` prints a block
+per user; ``csv`` writes one row per recommendation; ``json`` writes JSON Lines, one object per
+user. With ``--output`` the file is written as the batches finish (a progress bar on stderr) and
 appears under its name only when complete.
 """
 
@@ -32,19 +19,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from recbole_vagnn.cli import argument_parser, run_main
+from recbole_vagnn.cli.base import argument_parser, run_main
 from recbole_vagnn.data.atomic import follow_umask
-from recbole_vagnn.errors import InputError
+from recbole_vagnn.utils.errors import InputError
 
 FORMATS = ("table", "csv", "json")
 CSV_COLUMNS = ["user", "kind", "rank", "video", "vlogger", "score", "gate", "video_part", "vlogger_part"]
-
-
-def recommend(model_file, users, topk=10, explain=False, vloggers=0, data_path=None, trust=False):
-    """Recommendations for ``users`` (tokens) from ``model_file``: a list of dicts, see the module docstring."""
-    from recbole_vagnn.recommender import Recommender
-
-    return list(Recommender(model_file, data_path, trust).recommend(users, topk, explain, vloggers))
 
 
 def _csv_rows(result):
@@ -93,7 +73,9 @@ def read_user_file(path):
 
 
 def main(argv=None):
-    parser = argument_parser(__doc__.splitlines()[0])
+    parser = argument_parser(
+        "Recommend with a trained model: top videos per user, the gate's explanation, vloggers to follow."
+    )
     parser.add_argument("--model_file", required=True, help="checkpoint written by this package (saved/MODEL-....pth)")
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--user", action="append", help="user token from the dataset (repeatable)")

@@ -1,12 +1,11 @@
 """Command-line arguments shared by the experiment commands (benchmark, sweep)."""
 
 import os
-import sys
 from pathlib import Path
 
-from recbole_vagnn.cli import add_config_files_flag, config_file_list
-from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.paths import DEFAULT_DATASET, config_file_path, dataset_dir, missing_dataset_error
+from recbole_vagnn.cli.base import add_config_files_flag, config_file_list
+from recbole_vagnn.utils.errors import ConfigError
+from recbole_vagnn.utils.paths import DEFAULT_DATASET, config_file_path, dataset_dir, missing_dataset_error
 
 
 def add_experiment_arguments(parser):
@@ -23,15 +22,13 @@ def add_experiment_arguments(parser):
 def parse_experiment_arguments(parser, argv):
     """Parse ``argv``; return ``(args, base RecBole config dict)``.
 
-    ``sys.argv`` is cut to the program name afterwards: RecBole's ``Config`` reads ``--key=value``
-    flags from it and would take this command's own flags as config. Every path is made absolute
+    Every path is made absolute
     here, on the driver (``data_path`` from ``--data_path`` or the default ``dataset/`` then the
     embedded data, ``--config_files``, ``--out``), and the dataset and config files are checked:
     Ray trials run in working folders of their own, where a relative path finds nothing. A
     command with ``--datasets`` (the stopping study) has its first one checked here, not ``--dataset``.
     """
     args = parser.parse_args(argv)
-    sys.argv = sys.argv[:1]
     several = [name.strip() for name in (getattr(args, "datasets", None) or "").split(",") if name.strip()]
     args.dataset = several[0] if several else args.dataset
     folder = dataset_dir(args.data_path, args.dataset)

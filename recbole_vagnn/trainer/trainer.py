@@ -9,11 +9,11 @@ from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.utils import get_trainer as recbole_get_trainer
 from recbole.utils import set_color
 
-from recbole_vagnn.checkpoint import checkpoint_state, data_digest, load_checkpoint, per_user_tensor
-from recbole_vagnn.data.device_loader import DeviceFullSortEval
-from recbole_vagnn.errors import CheckpointError
-from recbole_vagnn.evaluator import PerUserEvaluator
-from recbole_vagnn.protocol import EarlyStopping, improvement_margin
+from recbole_vagnn.data.dataloader.device_loader import DeviceFullSortEval
+from recbole_vagnn.evaluator.evaluator import PerUserEvaluator
+from recbole_vagnn.trainer.checkpoint import checkpoint_state, data_digest, load_checkpoint, per_user_tensor
+from recbole_vagnn.trainer.convergence import EarlyStopping, improvement_margin
+from recbole_vagnn.utils.errors import CheckpointError
 
 RUN_RECORD = (
     "optimizer_steps",
@@ -37,7 +37,7 @@ class PluginTrainerMixin:
     ``epoch_seconds`` lists the wall-clock seconds of every training epoch (evaluation excluded).
     ``optimizer_steps`` counts the batches trained; ``valid_curve`` holds one ``(optimizer steps,
     valid score)`` pair per validation; before ``min_train_steps`` the patience does not run down
-    (:mod:`recbole_vagnn.protocol`); after ``max_train_steps`` optimizer steps (0: no cap) the run
+    (:mod:`recbole_vagnn.trainer.convergence`); after ``max_train_steps`` optimizer steps (0: no cap) the run
     ends before its next epoch, as if the epoch cap had been reached (``step_budget_spent``).
     With ``curve_test_data`` set (``record_test_curve: True``), every validation also evaluates that
     split with the model as it is then, recording ``test_curve`` (``(optimizer steps, test
@@ -48,7 +48,7 @@ class PluginTrainerMixin:
     For trainers that use RecBole's ``Trainer.fit`` (the general, context-aware, sequential and
     traditional models), :meth:`fit` is RecBole's loop (train, validate every ``eval_step``
     epochs, early stopping, checkpoint on improvement, ``callback_fn``) with the configured
-    early-stopping rule (:class:`recbole_vagnn.protocol.EarlyStopping`: ``stopping_ties_improve``,
+    early-stopping rule (:class:`recbole_vagnn.trainer.convergence.EarlyStopping`: ``stopping_ties_improve``,
     ``stopping_window``, ``stopping_margin_se``), the convergence rule and the step cap in it, a
     progress line after every validation (epoch, optimizer steps, the best validation (the best
     mean of ``stopping_window`` validations where it is above 1) and its epoch, the steps of
@@ -63,7 +63,7 @@ class PluginTrainerMixin:
     context, with y = e_u.e_v (``video_only_curve``); if
     that scores higher at the best validation, :meth:`fit` logs a warning: the vlogger part hurts
     on this data. After an evaluation, ``evaluator.per_user`` holds each user's top-k metric values
-    (:class:`recbole_vagnn.evaluator.PerUserEvaluator`) and ``evaluated_users`` the user ids, in order.
+    (:class:`recbole_vagnn.evaluator.evaluator.PerUserEvaluator`) and ``evaluated_users`` the user ids, in order.
     Checkpoints keep the run's record up to them (:data:`RUN_RECORD`); :meth:`resume_checkpoint`
     restores it, so a resumed run counts its optimizer steps and epochs from the run's start (the
     convergence rule and ``max_train_steps`` included) and, where it never improves again, still
@@ -71,7 +71,7 @@ class PluginTrainerMixin:
     A model returning a tuple of losses names them in ``loss_names``; the training log shows
     ``video BPR: 0.69, vlogger BPR: 0.69, ...`` instead of RecBole's ``train_loss1, train_loss2``,
     whose meaning shifts with the ablations.
-    Checkpoints hold tensors and plain values only (:mod:`recbole_vagnn.checkpoint`), so they
+    Checkpoints hold tensors and plain values only (:mod:`recbole_vagnn.trainer.checkpoint`), so they
     load with ``torch.load(weights_only=True)``; evaluating or resuming loads them that way.
     Importing RecBole or this package changes nothing globally.
     """
@@ -101,20 +101,25 @@ class PluginTrainerMixin:
         score, result = super()._valid_epoch(valid_data, show_progress=show_progress)
         self.valid_curve.append((self.optimizer_steps, float(score)))
         self._last_valid_per_user = self.evaluator.per_user.get(self.valid_metric)  # before the video-only pass
-        if self.curve_test_data is not None:  # record_test_curve: this checkpoint's test result, for replays
-            self.valid_per_user_curve.append(
-                None if self._last_valid_per_user is None else self._last_valid_per_user.tolist()
-            )
-            self.test_curve.append(
-                (self.optimizer_steps, dict(self.evaluate(self.curve_test_data, load_best_model=False)))
-            )
+        if self.curve_test_data is not None:
+            self._record_test_curve()
         if not self._runs_own_loop() and self.optimizer_steps < (self.config["min_train_steps"] or 0):
             self.cur_step = 0  # the convergence rule in another trainer's loop: no early stop yet
         if getattr(self.model, "use_vlogger_score", False):
-            with self.model.video_score_only():
-                video_only_score, _ = super()._valid_epoch(valid_data, show_progress=False)
-            self.video_only_curve.append((self.optimizer_steps, float(video_only_score)))
+            self._record_video_only_score(valid_data)
         return score, result
+
+    def _record_test_curve(self):
+        """``record_test_curve``: the test result and per-user validation values of the model as it is now, for replays."""
+        per_user = self._last_valid_per_user
+        self.valid_per_user_curve.append(None if per_user is None else per_user.tolist())
+        self.test_curve.append((self.optimizer_steps, dict(self.evaluate(self.curve_test_data, load_best_model=False))))
+
+    def _record_video_only_score(self, valid_data):
+        """The validation score of VA-GNN's score without its vlogger part (``video_only_curve``)."""
+        with self.model.video_score_only():
+            video_only_score, _ = super()._valid_epoch(valid_data, show_progress=False)
+        self.video_only_curve.append((self.optimizer_steps, float(video_only_score)))
 
     @property
     def best_evaluation(self):
@@ -142,7 +147,17 @@ class PluginTrainerMixin:
         return result
 
     def _fit(self, train_data, valid_data, verbose, saved, show_progress, callback_fn):
-        """RecBole's ``Trainer.fit`` loop with the convergence rule, the step cap and the progress line (class docstring)."""
+        """RecBole 1.2.1's ``Trainer.fit`` (``recbole/trainer/trainer.py``, lines 404-519), forked.
+
+        The fork is needed where RecBole's loop has no hook: it calls the module function
+        ``recbole.utils.early_stopping`` (line 473), whose rule (ties count, the last score alone,
+        no floor of optimizer steps) cannot be swapped for :class:`EarlyStopping`, and it has no
+        place to end a run between epochs (``max_train_steps``). The rest is RecBole's, in its
+        order, through its own hooks (``_train_epoch``, ``_valid_epoch``, ``_save_checkpoint``,
+        the TensorBoard and W&B loggers); what is added: the step cap before each epoch, the
+        kept checkpoint's per-user validation values and epoch, the improvement margin, and one
+        progress line per validation.
+        """
         from recbole.utils import dict2str
 
         if saved and self.start_epoch >= self.epochs:
@@ -187,7 +202,7 @@ class PluginTrainerMixin:
                 continue
             start = time.time()
             valid_score, valid_result = self._valid_epoch(valid_data, show_progress=show_progress)
-            self.best_valid_score, self.cur_step, improved, stop = rule.update(
+            self.best_valid_score, self.cur_step, stop, improved = rule.update(
                 valid_score, self.best_valid_score, self.cur_step, self.optimizer_steps, margin
             )
             self.recent_valid_scores = rule.recent

@@ -18,9 +18,9 @@ from pathlib import Path
 import yaml
 
 from recbole_vagnn.data.user_vlogger import UVL_RULES
-from recbole_vagnn.errors import ConfigError
 from recbole_vagnn.model.metapath import DIRECTIONS
-from recbole_vagnn.paths import PROPERTIES_DIR
+from recbole_vagnn.utils.errors import ConfigError
+from recbole_vagnn.utils.paths import PROPERTIES_DIR
 
 BOOLEAN_KEYS = (
     "use_cl",
@@ -158,7 +158,7 @@ def _keys_read_by(path):
 def _source_roots():
     import recbole
 
-    return Path(recbole.__file__).parent, Path(__file__).parent
+    return Path(recbole.__file__).parent, Path(__file__).resolve().parent.parent
 
 
 def known_keys(model_class):
@@ -289,7 +289,7 @@ def check_topk_fits(config, dataset):
 
 
 def check_config(config):
-    """Check a built :class:`recbole_vagnn.config.Config`: paper names, values, unknown keys, then the files."""
+    """Check a built :class:`recbole_vagnn.config.configurator.Config`: paper names, values, unknown keys, then the files."""
     resolve_paper_names(config)
     check_values(config.final_config_dict)
     check_valid_metric(config)

@@ -2,9 +2,9 @@
 
 import importlib
 
-from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.paths import PACKAGE_MODELS, recbole_model_files, unknown_model_error
-from recbole_vagnn.trainer import get_trainer  # noqa: F401 - RecBole keeps get_trainer beside get_model
+from recbole_vagnn.trainer.trainer import get_trainer  # noqa: F401 - RecBole keeps get_trainer beside get_model
+from recbole_vagnn.utils.errors import ConfigError
+from recbole_vagnn.utils.paths import PACKAGE_MODELS, recbole_model_files, unknown_model_error
 
 
 def get_model(model_name):

@@ -4,7 +4,7 @@ RecBole 1.2.1 (February 2025) is the latest release; its breakages on current re
 reported in RecBole issues #2215 (NumPy 2), #2162 (Colab), #1820 and #2078 (Ray), and fixed in the
 unreleased PR #2187. Each fix below checks whether the stack needs it and does nothing otherwise,
 so on the pinned Python 3.11 stack (NumPy 1.26, SciPy 1.12, Ray 2.6.3) only the Collector fix,
-a RecBole 1.2.1 bug on every stack, applies. :func:`apply` runs every fix; :mod:`recbole_vagnn.config` calls it before RecBole's
+a RecBole 1.2.1 bug on every stack, applies. :func:`apply` runs every fix; :mod:`recbole_vagnn.config.configurator` calls it before RecBole's
 ``Config`` runs, which comes before any other RecBole code of a run. ``recbole-vagnn upstream``
 writes the same fixes as a patch for RecBole itself (``recbole-1.2.1-compat.patch``), after which this module
 can go.

@@ -1,7 +1,7 @@
 """``recbole-vagnn COMMAND ...``: every tool of the package from an installed wheel, no checkout needed.
 
 Each command is the module's own command line (``recbole-vagnn run --help``, ...), run through
-:func:`recbole_vagnn.cli.run_main` (one-line errors, ``--debug``, the flag convention). Only the
+:func:`recbole_vagnn.cli.base.run_main` (one-line errors, ``--debug``, the flag convention). Only the
 chosen command's module is imported, and those modules load RecBole and torch only when they run,
 so ``--help`` answers at once.
 """
@@ -9,17 +9,17 @@ so ``--help`` answers at once.
 import importlib
 import sys
 
-from recbole_vagnn.cli import run_main
+from recbole_vagnn.cli.base import run_main
 
 COMMANDS = {
-    "run": ("recbole_vagnn.quick_start", "train and evaluate a model (python run_recbole.py in a checkout)"),
-    "recommend": ("recbole_vagnn.recommend", "top videos and vloggers per user from a trained checkpoint"),
+    "run": ("recbole_vagnn.cli.run", "train and evaluate a model (python run_recbole.py in a checkout)"),
+    "recommend": ("recbole_vagnn.cli.recommend", "top videos and vloggers per user from a trained checkpoint"),
     "benchmark": ("recbole_vagnn.experiments.benchmark", "the paper's Tables 2 and 3 on a dataset"),
     "sweep": ("recbole_vagnn.experiments.sweep", "hyper-parameter sensitivity with Ray Tune"),
     "stopping": ("recbole_vagnn.experiments.stopping", "early-stopping rules replayed on runs recorded once"),
     "speed": ("recbole_vagnn.experiments.speed", "seconds per epoch and memory, VA-GNN next to LightGCN"),
     "synthetic": ("recbole_vagnn.experiments.synthetic", "write a synthetic tripartite dataset"),
-    "upstream": ("recbole_vagnn.upstream", "write VA-GNN laid out as RecBole's source tree"),
+    "upstream": ("recbole_vagnn.upstream.upstream", "write VA-GNN laid out as RecBole's source tree"),
 }
 CONVERTERS = {
     "wechat": ("recbole_vagnn.dataset_converters.wechat", "WeChat Big Data Challenge 2021: RAW_DIR OUT_DIR"),

@@ -25,7 +25,13 @@ not converged; :func:`recbole_vagnn.quick_start.run_recbole` reports it (``conve
 """
 
 import math
+from collections import namedtuple
 from logging import getLogger
+
+StoppingDecision = namedtuple("StoppingDecision", ["best", "cur_step", "stop", "improved"])
+"""What :meth:`EarlyStopping.update` decides after a validation, in the order of RecBole's
+``early_stopping`` result ``(best, cur_step, stop_flag, update_flag)``: the best (mean) score,
+the validations since it, whether to stop, and whether this validation improved (keeps its checkpoint)."""
 
 
 def standard_error(values):
@@ -69,7 +75,7 @@ class EarlyStopping:
         self.recent = list(recent)[-self.window :]
 
     def update(self, score, best, cur_step, steps, margin=0.0):
-        """``(best, cur_step, improved, stop)`` after a validation with ``score`` at ``steps`` optimizer steps."""
+        """The :data:`StoppingDecision` after a validation with ``score`` at ``steps`` optimizer steps."""
         self.recent = (self.recent + [float(score)])[-self.window :]
         score = math.fsum(self.recent) / len(self.recent)
         bar = best + margin if self.bigger else best - margin
@@ -79,8 +85,8 @@ class EarlyStopping:
             improved = score > bar if self.bigger else score < bar
         best, cur_step = (score, 0) if improved else (best, cur_step + 1)
         if steps < self.min_train_steps:
-            return best, 0, improved, False
-        return best, cur_step, improved, cur_step > self.stopping_step
+            return StoppingDecision(best, 0, False, improved)
+        return StoppingDecision(best, cur_step, cur_step > self.stopping_step, improved)
 
     def steps_left(self, cur_step, steps, steps_per_validation):
         """Optimizer steps until the patience runs out if no validation improves (the convergence rule's floor included)."""

@@ -2,7 +2,7 @@
 
 RecBole 1.2.1 pickles its ``Config`` object into every checkpoint, so loading one needs
 ``torch.load(weights_only=False)``, which runs whatever code the file names. This package's
-trainers (:func:`recbole_vagnn.utils.get_trainer`) save only tensors and plain values instead,
+trainers (:func:`recbole_vagnn.utils.utils.get_trainer`) save only tensors and plain values instead,
 and every load here uses ``weights_only=True``:
 
 - ``format``: :data:`FORMAT`; ``config``: every final config value as plain data (enums and
@@ -13,7 +13,7 @@ and every load here uses ``weights_only=True``:
   ``other_parameter`` and ``optimizer``, so RecBole's resume logic reads it unchanged, and
   ``recent_valid_scores``: the last validation scores the early-stopping rule averages over
   (``stopping_window``), so a resumed run stops where it would have, and ``run_record``: the
-  run up to the checkpoint (:data:`recbole_vagnn.trainer.RUN_RECORD`: steps, epoch times, curves,
+  run up to the checkpoint (:data:`recbole_vagnn.trainer.trainer.RUN_RECORD`: steps, epoch times, curves,
   the kept validation's result; per-user values as float tensors), so a resumed run reports the
   whole run.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from recbole_vagnn.errors import CheckpointError
+from recbole_vagnn.utils.errors import CheckpointError
 
 FORMAT = "recbole-vagnn checkpoint 1"
 

@@ -26,7 +26,7 @@ validation or test interaction (``uvl_rule: leak_free``, the default):
 
 A model asks for Y with ``user_vlogger_matrix(training=True)``: a dataset object that is not the
 training split made by :meth:`TripartiteDataset.build` is then refused under ``leak_free``. The
-split also gets ``link_lift`` (:mod:`recbole_vagnn.data.signal`), logged with the relation's
+split also gets ``link_lift`` (:mod:`recbole_vagnn.data.link_lift`), logged with the relation's
 size before and after ``uvl_min_links``. Normalising the time field (``normalize_all``,
 ``normalize_field``) is refused: RecBole would rescale ``.inter`` times and not ``.uvl`` ones.
 
@@ -44,9 +44,9 @@ import scipy.sparse as sp
 from recbole.data.dataset import Dataset
 from recbole.utils import FeatureSource, FeatureType
 
-from recbole_vagnn.data.signal import format_link_lift, link_lift
+from recbole_vagnn.data.link_lift import format_link_lift, link_lift
 from recbole_vagnn.data.user_vlogger import core_filter, user_vlogger_links
-from recbole_vagnn.errors import InputError
+from recbole_vagnn.utils.errors import InputError
 
 USER_VLOGGER_SUFFIX = "uvl"
 

@@ -11,16 +11,16 @@ import os
 import re
 from pathlib import Path
 
-from recbole_vagnn.errors import ConfigError
+from recbole_vagnn.utils.errors import ConfigError
 
 DEFAULT_DATASET = "vagnn-demo"
-EMBEDDED_DATA_DIR = Path(__file__).resolve().parent / "dataset_example"
+EMBEDDED_DATA_DIR = Path(__file__).resolve().parent.parent / "dataset_example"
 
 
 def _properties_dir():
     """The defaults: ``recbole_vagnn/properties`` in an installed wheel, ``properties/`` in a checkout."""
     packaged = Path(str(importlib.resources.files("recbole_vagnn"))) / "properties"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "properties"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "properties"
 
 
 PROPERTIES_DIR = _properties_dir()

@@ -32,7 +32,7 @@ package files as ``recbole-package.patch`` against the installed RecBole (the do
 test file and ``asset/model_list.json`` are not in the wheel: ``PR.md`` lists those edits).
 
 ``recbole-1.2.1-compat.patch`` is written either way, a separate change of RecBole's own files
-with the fixes of :mod:`recbole_vagnn.compat` (NumPy 2, SciPy >= 1.13, pandas 3, the Collector's
+with the fixes of :mod:`recbole_vagnn.utils.compat` (NumPy 2, SciPy >= 1.13, pandas 3, the Collector's
 plain values) and ``recbole.quick_start`` importable without Ray (:data:`RECBOLE_FIXES`), so that
 it can be merged on its own and the compatibility module deleted.
 """
@@ -47,11 +47,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from recbole_vagnn.cli import argument_parser
-from recbole_vagnn.errors import InputError
-from recbole_vagnn.paths import PROPERTIES_DIR
+from recbole_vagnn.cli.base import argument_parser
+from recbole_vagnn.utils.errors import InputError
+from recbole_vagnn.utils.paths import PROPERTIES_DIR
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 KNOWN_RECBOLE_VERSIONS = ("1.2.1",)
 BRANCH = "add-vagnn"
 PATCH_FILE = "0001-Add-VAGNN.patch"
@@ -65,9 +65,9 @@ MODULES = {
     "recbole_vagnn.model.layers": "recbole.model.layers",
     "recbole_vagnn.model.loss": "recbole.model.loss",
     "recbole_vagnn.model.metapath": "recbole.model.general_recommender.vagnn",
-    "recbole_vagnn.data.dataset": "recbole.data.dataset.tripartite_dataset",
+    "recbole_vagnn.data.dataset.tripartite_dataset": "recbole.data.dataset.tripartite_dataset",
     "recbole_vagnn.data.user_vlogger": "recbole.data.dataset.user_vlogger",
-    "recbole_vagnn.data.signal": "recbole.data.dataset.link_lift",
+    "recbole_vagnn.data.link_lift": "recbole.data.dataset.link_lift",
 }
 # RecBole file -> [(this package's source file, how it is added)]: "new" makes the file, "append"
 # merges its imports into the file's and adds its body at the end
@@ -78,9 +78,9 @@ SOURCES = {
     ],
     "recbole/model/layers.py": [("model/layers.py", "append")],
     "recbole/model/loss.py": [("model/loss.py", "append")],
-    "recbole/data/dataset/tripartite_dataset.py": [("data/dataset.py", "new")],
+    "recbole/data/dataset/tripartite_dataset.py": [("data/dataset/tripartite_dataset.py", "new")],
     "recbole/data/dataset/user_vlogger.py": [("data/user_vlogger.py", "new")],
-    "recbole/data/dataset/link_lift.py": [("data/signal.py", "new")],
+    "recbole/data/dataset/link_lift.py": [("data/link_lift.py", "new")],
 }
 ERROR_CLASSES = ("ConfigError", "InputError", "CheckpointError", "TripartiteDataError")
 INIT_LINES = {
@@ -134,7 +134,7 @@ MODEL_LIST_ENTRY = {
     "repository": "RecBole",
     "repo_link": "https://github.com/RUCAIBox/RecBole",
 }
-DOCS_DIR = Path(__file__).resolve().parent / "upstream_docs"
+DOCS_DIR = Path(__file__).resolve().parent / "docs"
 DOK_UPDATE = "A._update(data_dict)"
 RECBOLE_FIXES = {  # RecBole 1.2.1's file -> [(its text, the fix)]; recbole_vagnn/compat.py says why
     "recbole/config/configurator.py": [
@@ -192,7 +192,7 @@ def rewrite(text):
     for node in tree.body:
         bases = {getattr(base, "id", None) for base in getattr(node, "bases", [])}
         erroring = isinstance(node, ast.ClassDef) and bases & set(ERROR_CLASSES)
-        importing = isinstance(node, ast.ImportFrom) and node.module == "recbole_vagnn.errors"
+        importing = isinstance(node, ast.ImportFrom) and node.module == "recbole_vagnn.utils.errors"
         merged = isinstance(node, ast.ImportFrom) and node.module == "recbole_vagnn.model.metapath"
         if erroring or importing or merged:
             dropped.update(range(node.lineno - 1, node.end_lineno))
@@ -571,6 +571,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from recbole_vagnn.cli import run_main
+    from recbole_vagnn.cli.base import run_main
 
     run_main(main)

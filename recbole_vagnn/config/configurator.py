@@ -14,12 +14,18 @@ from pathlib import Path
 import yaml
 from recbole.config import Config as RecBoleConfig
 
-from recbole_vagnn import compat
-from recbole_vagnn.config_checks import check_config
-from recbole_vagnn.data.dataset import USER_VLOGGER_SUFFIX
-from recbole_vagnn.errors import ConfigError
-from recbole_vagnn.paths import DEFAULT_DATASET, PROPERTIES_DIR, config_file_path, dataset_dir, missing_dataset_error
-from recbole_vagnn.utils import get_model
+from recbole_vagnn.config.checks import check_config
+from recbole_vagnn.data.dataset.tripartite_dataset import USER_VLOGGER_SUFFIX
+from recbole_vagnn.utils import compat
+from recbole_vagnn.utils.errors import ConfigError
+from recbole_vagnn.utils.paths import (
+    DEFAULT_DATASET,
+    PROPERTIES_DIR,
+    config_file_path,
+    dataset_dir,
+    missing_dataset_error,
+)
+from recbole_vagnn.utils.utils import get_model
 
 compat.apply()  # before RecBole's Config runs, the first RecBole code of every run
 
@@ -33,8 +39,8 @@ class Config(RecBoleConfig):
     """RecBole's ``Config`` with this package's model look-up, property files and checks.
 
     With no dataset named anywhere, the embedded ``vagnn-demo`` dataset is used. A dataset with
-    no folder, an unknown model or a bad value (:mod:`recbole_vagnn.config_checks`) raises
-    :class:`recbole_vagnn.errors.ConfigError` before any data is loaded.
+    no folder, an unknown model or a bad value (:mod:`recbole_vagnn.config.checks`) raises
+    :class:`recbole_vagnn.utils.errors.ConfigError` before any data is loaded.
     """
 
     def __init__(self, model=None, dataset=None, config_file_list=None, config_dict=None):

@@ -10,7 +10,7 @@ Flag convention: flags are spelled ``--snake_case``, as RecBole's own (``--confi
 files (``--config_files``) takes one or more values, each of which may hold several
 space-separated files, so RecBole's ``--config_files="a.yaml b.yaml"`` works too.
 
-Errors: an :class:`~recbole_vagnn.errors.InputError`, any ``OSError`` (a missing or unreadable
+Errors: an :class:`~recbole_vagnn.utils.errors.InputError`, any ``OSError`` (a missing or unreadable
 file, a folder that cannot be written, a full disk), a missing optional package (RecBole's NCL
 imports ``faiss`` only when it trains), bad YAML or a file that is not UTF-8 ends in
 one line ``error: ...`` on stderr and exit code 1. ``--debug`` on the command line, or the
@@ -31,7 +31,8 @@ import warnings
 
 import yaml
 
-from recbole_vagnn.errors import InputError
+from recbole_vagnn.config.command_line import recbole_command_line
+from recbole_vagnn.utils.errors import InputError
 
 DEBUG_FLAG = "--debug"
 DEBUG_VARIABLE = "RECBOLE_VAGNN_DEBUG"
@@ -82,7 +83,8 @@ def run_main(main, argv=None):
     sys.argv = sys.argv[:1] + argv
     hide_unactionable_warnings()
     try:
-        return main(argv)
+        with recbole_command_line():  # this command's flags are no config keys
+            return main(argv)
     except KeyboardInterrupt:
         if debug:
             raise

@@ -1,0 +1,308 @@
+"""Train and evaluate one model, RecBole's ``run_recbole`` with this package's look-ups.
+
+The command line over it is :mod:`recbole_vagnn.cli.run` (``recbole-vagnn run``, ``python run_recbole.py``).
+"""
+
+import os
+import sys
+from logging import getLogger
+
+
+def key_hyper_parameters(model):
+    """The keys a run's header shows for ``model``: its tuned keys (``properties/tuning/MODEL.yaml``; a key
+    fixed to one value there is a grid's switch, left out) and the training ones."""
+    from recbole_vagnn.utils.paths import tuning_grids
+
+    tuned = [key for grid in tuning_grids(model) for key, values in grid.items() if len(values) > 1]
+    return tuned + ["embedding_size", "learning_rate", "train_batch_size", "stopping_step", "epochs", "seed"]
+
+
+def run_header(config, dataset):
+    """The short header a run logs instead of RecBole's config dump (shown with ``--verbose``/``verbose: True``)."""
+    import torch
+
+    from recbole_vagnn.config.checks import PAPER_NAMES
+
+    paper_name = {key: name for name, key in PAPER_NAMES.items()} if config["model"] == "VAGNN" else {}
+    values = ", ".join(
+        f"{paper_name[key] + ' ' if key in paper_name else ''}{key}={config[key]}"
+        for key in dict.fromkeys(key_hyper_parameters(config["model"]))
+        if config[key] is not None
+    )
+    device = config["device"]
+    count = torch.get_num_threads()
+    threads = (
+        f"{count} CPU thread{'s' if count != 1 else ''}" if device.type == "cpu" else torch.cuda.get_device_name(device)
+    )
+    return (
+        f"{config['model']} on {config['dataset']} ({dataset.user_num - 1:,} users, {dataset.item_num - 1:,} items, "
+        f"{dataset.inter_num:,} interactions) | {values} | device {device}, {threads} "
+        "(--verbose for the full config)"
+    )
+
+
+def build_data_and_model(model=None, dataset=None, config_file_list=None, config_dict=None):
+    """Config, dataset, split data loaders and a freshly initialised model, as :func:`run_recbole` builds them.
+
+    Args:
+        model (str): the model's name (this package's or RecBole's); None: the config's ``model``.
+        dataset (str): the dataset's name; None: the config's ``dataset``.
+        config_file_list (list): YAML config files.
+        config_dict (dict): config values, above the files.
+
+    Returns:
+        tuple: ``(config, model, dataset, train_data, valid_data, test_data)``, the model untrained.
+    """
+    from recbole.data import data_preparation
+    from recbole.utils import init_logger, init_seed
+
+    from recbole_vagnn.config.configurator import Config
+    from recbole_vagnn.data import create_dataset
+    from recbole_vagnn.data.dataloader.device_loader import device_loaders
+    from recbole_vagnn.trainer.convergence import apply_training_schedule
+    from recbole_vagnn.utils.utils import get_model
+
+    config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
+    init_seed(config["seed"], config["reproducibility"])
+    init_logger(config)
+    logger = getLogger()
+    dataset = create_dataset(config)
+    train_data, valid_data, test_data = data_preparation(config, dataset)
+    apply_training_schedule(config, train_data)
+    if config["verbose"]:  # after the convergence rule, so that the dump shows the values used
+        logger.info(sys.argv)
+        logger.info(config)
+        logger.info(dataset)
+    model_class = get_model(config["model"])
+    train_data, valid_data, test_data = device_loaders(config, model_class, train_data, valid_data, test_data)
+    init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
+    model = model_class(config, train_data._dataset).to(config["device"])
+    logger.info(model if config["verbose"] else run_header(config, dataset))
+    return config, model, dataset, train_data, valid_data, test_data
+
+
+def config_from_checkpoint(checkpoint, model_file, data_path=None, device=None, **settings):
+    """The :class:`~recbole_vagnn.config.Config` a checkpoint of this package was trained with.
+
+    It is rebuilt from the settings the run was given (``external_config``) on top of this
+    package's defaults, with ``data_path``, ``device`` and ``settings`` replaced where given, and the dataset's
+    files must be the very ones it was trained on (the same SHA-256), else
+    :class:`~recbole_vagnn.utils.errors.CheckpointError`.
+    """
+    from recbole_vagnn.config.configurator import Config
+    from recbole_vagnn.trainer.checkpoint import data_digest
+    from recbole_vagnn.utils.errors import CheckpointError
+
+    stored = checkpoint["config"]
+    overrides = dict(checkpoint.get("external_config") or getattr(stored, "external_config_dict", {}))
+    if device is not None:
+        overrides.update(device=device, use_gpu=str(device) != "cpu")
+    if data_path is not None:
+        overrides["data_path"] = str(data_path)
+    overrides.update(settings)
+    from recbole_vagnn.config.command_line import recbole_command_line
+
+    with recbole_command_line():
+        config = Config(model=stored["model"], dataset=stored["dataset"], config_dict=overrides)
+    expected = checkpoint.get("data_sha256")
+    if expected and expected != data_digest(config["data_path"], config["dataset"]):
+        raise CheckpointError(
+            f"{model_file}: trained on other data than the files of dataset '{config['dataset']}' in "
+            f"{config['data_path']} (their SHA-256 differs); point --data_path at the data it was trained on"
+        )
+    return config
+
+
+def load_data_and_model(model_file, data_path=None, trust=False):
+    """Load a saved run, as RecBole's ``load_data_and_model``: its config, dataset, loaders and trained model.
+
+    Args:
+        model_file (str): a checkpoint written by a run of this package (``saved/MODEL-....pth``).
+        data_path (str): the folder holding the dataset folder, where it moved since training.
+        trust (bool): also load checkpoints that unpickle Python objects (RecBole's own); only
+            from a trusted source (:func:`recbole_vagnn.trainer.checkpoint.load_checkpoint`).
+
+    Returns:
+        tuple: ``(config, model, dataset, train_data, valid_data, test_data)`` as RecBole's: the
+        filtered dataset, RecBole's split loaders, and the model with the checkpoint's weights, so
+        that RecBole's ``recbole.utils.case_study.full_sort_topk`` ranks with it.
+    """
+    from recbole.data import data_preparation
+    from recbole.utils import init_logger, init_seed
+
+    from recbole_vagnn.data import create_dataset
+    from recbole_vagnn.trainer.checkpoint import load_checkpoint
+    from recbole_vagnn.utils.utils import get_model
+
+    checkpoint = load_checkpoint(model_file, trust=trust)
+    config = config_from_checkpoint(checkpoint, model_file, data_path)
+    init_seed(config["seed"], config["reproducibility"])
+    init_logger(config)
+    dataset = create_dataset(config)
+    train_data, valid_data, test_data = data_preparation(config, dataset)
+    init_seed(config["seed"], config["reproducibility"])
+    model = get_model(config["model"])(config, train_data._dataset).to(config["device"])
+    model.load_state_dict(checkpoint["state_dict"])
+    model.load_other_parameter(checkpoint.get("other_parameter"))
+    return config, model, dataset, train_data, valid_data, test_data
+
+
+def plain(result):
+    """A result dict as plain floats, ``{'recall@10': 0.315, ...}``, the same on every stack (NumPy 2 prints ``np.float64(...)``)."""
+    return None if result is None else {key: float(value) for key, value in result.items()}
+
+
+def run_recbole(
+    model=None, dataset=None, config_file_list=None, config_dict=None, saved=True, on_validation=None, resume=None
+):
+    """Train ``model`` on ``dataset`` with early stopping, then evaluate the best model on test.
+
+    ``resume``: a checkpoint of this package (``saved/MODEL-DATE.pth``) to continue from, through
+    RecBole's ``resume_checkpoint``: its weights, optimizer state, epoch and patience; the epochs
+    after its epoch are trained again. A run ended by Ctrl-C logs which checkpoint it kept and how
+    to resume it.
+
+    ``on_validation(optimizer_steps, score)``, if given, is called after every validation with the
+    valid metric's score made larger-is-better (negated where RecBole's ``valid_metric_bigger`` is
+    False); a Ray trial reports it to its scheduler.
+
+    Returns RecBole's result dict, each key with RecBole's meaning: ``best_valid_score`` (the
+    kept checkpoint's validation score), ``best_valid_result`` (its metrics), ``test_result``,
+    ``valid_score_bigger``; plus ``model``, ``best_valid_mean`` (the score the early-stopping rule
+    compared: the mean of the last ``stopping_window`` validations ending at the kept checkpoint,
+    :class:`recbole_vagnn.trainer.convergence.EarlyStopping`; ``best_valid_score`` where the window
+    is 1), ``valid_metric`` (the key of ``best_valid_score``, e.g.
+    ``recall@10``), ``epochs`` (epochs trained), ``best_epoch`` (the epoch of the kept checkpoint,
+    counted from 0 as RecBole's log does), ``best_valid_step`` (its optimizer steps),
+    ``seconds_per_epoch`` (training only, evaluation excluded), ``train_batch_size`` and ``stopping_step`` as the convergence rule
+    set them (:mod:`recbole_vagnn.trainer.convergence`), ``optimizer_steps``, ``converged`` (early stopping
+    ended the run, not the epoch cap or ``max_train_steps``), ``valid_curve`` and ``video_only_curve`` (``(optimizer steps,
+    valid score)`` per validation; the second for VA-GNN's score without its vlogger part),
+    ``valid_standard_error`` (the kept validation score's standard error over the validation users,
+    :func:`recbole_vagnn.trainer.convergence.standard_error`; None where the valid metric has no per-user values), ``test_curve`` and
+    ``valid_per_user_curve`` (with ``record_test_curve: True``: the test result and the per-user
+    valid values at every validation; else empty),
+    ``test_per_user`` (each test user's value of every metric defined per user, RecBole's metrics before
+    averaging: :mod:`recbole_vagnn.evaluator.evaluator`), ``test_users`` (their ids, in the same order; None where
+    the evaluation has no users, as for labeled value metrics) and ``link_lift`` (tripartite data:
+    :func:`recbole_vagnn.data.link_lift.link_lift` of the split, else None).
+    """
+    from recbole.utils import get_environment, set_color
+
+    from recbole_vagnn.config.checks import check_topk_fits
+    from recbole_vagnn.trainer.convergence import standard_error
+    from recbole_vagnn.utils.utils import get_trainer
+
+    config, model, dataset, train_data, valid_data, test_data = build_data_and_model(
+        model, dataset, config_file_list, config_dict
+    )
+    check_topk_fits(config, dataset)  # before training, not after its first epoch
+    logger = getLogger()
+    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, model)
+    callback = None
+    if on_validation is not None:
+        sign = 1 if config["valid_metric_bigger"] else -1
+
+        def callback(epoch, score):
+            on_validation(trainer.optimizer_steps, sign * float(score))
+
+    if resume:
+        trainer.resume_checkpoint(resume)
+    if config["record_test_curve"]:
+        trainer.curve_test_data = test_data
+    try:
+        best_valid_score, best_valid_result = trainer.fit(
+            train_data, valid_data, saved=saved, show_progress=config["show_progress"], callback_fn=callback
+        )
+    except KeyboardInterrupt:
+        if saved and os.path.isfile(trainer.saved_model_file):
+            logger.warning(
+                f"interrupted: the checkpoint kept so far is {trainer.saved_model_file}; continue it with the same "
+                f"command plus --resume {trainer.saved_model_file}"
+            )
+        raise
+    test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
+    if config["verbose"]:
+        logger.info("The running environment of this training is as follows:\n" + get_environment(config).draw())
+    logger.info(set_color("best valid ", "yellow") + f": {plain(best_valid_result)}")
+    logger.info(set_color("test result", "yellow") + f": {plain(test_result)}")
+    kept = trainer.valid_curve[trainer.best_evaluation][1] if trainer.valid_curve else best_valid_score
+    return {
+        "model": config["model"],
+        "best_valid_score": kept,
+        "best_valid_mean": best_valid_score,
+        "valid_score_bigger": config["valid_metric_bigger"],
+        "valid_metric": config["valid_metric"].lower(),
+        "best_valid_result": best_valid_result,
+        "test_result": test_result,
+        "epochs": len(trainer.epoch_seconds),
+        "best_epoch": (trainer.best_evaluation + 1) * config["eval_step"] - 1 if trainer.valid_curve else None,
+        "best_valid_step": trainer.valid_curve[trainer.best_evaluation][0] if trainer.valid_curve else None,
+        "seconds_per_epoch": sum(trainer.epoch_seconds) / max(len(trainer.epoch_seconds), 1),
+        "train_batch_size": config["train_batch_size"],
+        "stopping_step": config["stopping_step"],
+        "optimizer_steps": trainer.optimizer_steps,
+        "converged": len(trainer.epoch_seconds) < config["epochs"] and not trainer.step_budget_spent,
+        "valid_curve": trainer.valid_curve,
+        "valid_standard_error": standard_error(trainer.best_valid_per_user),
+        "test_curve": trainer.test_curve,
+        "valid_per_user_curve": trainer.valid_per_user_curve,
+        "video_only_curve": trainer.video_only_curve,
+        "test_per_user": {k: v.tolist() for k, v in trainer.evaluator.per_user.items()},
+        "test_users": None if trainer.evaluated_users is None else trainer.evaluated_users.tolist(),
+        "link_lift": getattr(train_data._dataset, "link_lift", None),
+    }
+
+
+def run(
+    model,
+    dataset,
+    config_file_list=None,
+    config_dict=None,
+    saved=True,
+    nproc=1,
+    world_size=-1,
+    ip="localhost",
+    port="5678",
+    group_offset=0,
+):
+    """RecBole's ``run``: :func:`run_recbole` in this process; returns its result dict.
+
+    The arguments are RecBole's. Several processes (``nproc`` above 1 or a ``world_size``) are
+    refused with :class:`~recbole_vagnn.utils.errors.ConfigError` rather than run in one process.
+    """
+    from recbole_vagnn.utils.errors import ConfigError
+
+    if nproc != 1 or world_size > 0:
+        raise ConfigError(
+            f"nproc={nproc}, world_size={world_size}: this version trains in one process; "
+            "run without --nproc and --world_size"
+        )
+    return run_recbole(model, dataset, config_file_list, config_dict, saved=saved)
+
+
+def run_recboles(rank, *args):
+    """RecBole's ``run_recboles(rank, model, dataset, config_file_list, kwargs)``, the function each
+    process of a multi-process run starts with: :func:`run_recbole` with ``local_rank`` = ``rank``."""
+    from collections.abc import MutableMapping
+
+    kwargs = args[-1]
+    if not isinstance(kwargs, MutableMapping):
+        raise TypeError(f"the last argument of run_recboles must be a dict of keyword arguments, got {type(kwargs)}")
+    kwargs = dict(kwargs)
+    kwargs.pop("queue", None)
+    kwargs["config_dict"] = {**(kwargs.get("config_dict") or {}), "local_rank": rank}
+    return run(*args[:3], **kwargs)
+
+
+def objective_function(config_dict=None, config_file_list=None, saved=True):
+    """RecBole's ``objective_function`` for ``recbole.trainer.HyperTuning``: one trial through this package.
+
+    The model and dataset come from the config (``config_dict`` or the files), as in RecBole;
+    every model this package or RecBole has can be tuned. Returns RecBole's dict: ``model``,
+    ``best_valid_score`` (the kept checkpoint's validation score), ``valid_score_bigger``,
+    ``best_valid_result`` and ``test_result``.
+    """
+    result = run_recbole(config_file_list=config_file_list, config_dict=config_dict, saved=saved)
+    keys = ("best_valid_score", "valid_score_bigger", "best_valid_result", "test_result")
+    return {"model": result["model"], **{key: result[key] for key in keys}}
