@@ -283,16 +283,19 @@ def run(
 
 def run_recboles(rank, *args):
     """RecBole's ``run_recboles(rank, model, dataset, config_file_list, kwargs)``, the function each
-    process of a multi-process run starts with: :func:`run_recbole` with ``local_rank`` = ``rank``."""
+    process of a multi-process run starts with. This version trains in one process: the arguments
+    are checked as RecBole checks them, then the call is refused with
+    :class:`~recbole_vagnn.utils.errors.ConfigError` (use :func:`run` or :func:`run_recbole`)."""
     from collections.abc import MutableMapping
 
-    kwargs = args[-1]
-    if not isinstance(kwargs, MutableMapping):
-        raise TypeError(f"the last argument of run_recboles must be a dict of keyword arguments, got {type(kwargs)}")
-    kwargs = dict(kwargs)
-    kwargs.pop("queue", None)
-    kwargs["config_dict"] = {**(kwargs.get("config_dict") or {}), "local_rank": rank}
-    return run(*args[:3], **kwargs)
+    from recbole_vagnn.utils.errors import ConfigError
+
+    if not isinstance(args[-1], MutableMapping):
+        raise TypeError(f"the last argument of run_recboles must be a dict of keyword arguments, got {type(args[-1])}")
+    raise ConfigError(
+        f"run_recboles (rank {rank}) starts one process of a distributed run; this version trains in one "
+        "process: call run or run_recbole"
+    )
 
 
 def objective_function(config_dict=None, config_file_list=None, saved=True):

@@ -1,6 +1,8 @@
 """Trainers: RecBole's, with seconds per epoch, a learning curve, per-user metrics and checkpoints
 that load without unpickling code."""
 
+import os
+import secrets
 import time
 
 import numpy as np
@@ -29,6 +31,19 @@ RUN_RECORD = (
 epochs, curves and kept validation), not only the part after the resume."""
 PER_USER_RECORD = ("valid_per_user_curve", "best_valid_per_user")
 """The parts of :data:`RUN_RECORD` that hold each user's values: saved as tensors, restored as lists."""
+
+
+def unique_checkpoint_name(recbole_name):
+    """RecBole's ``DIR/MODEL-DATE.pth`` made unique: ``DIR/MODEL-DATE-PID-RANDOM.pth``.
+
+    RecBole names a checkpoint by the model and the second the trainer was made, so two runs of a
+    model started in the same second in one folder (seeds started side by side) would write, and
+    test from, one file. The process id keeps runs of one machine apart, the 8 random hex digits
+    (``secrets``) runs of one process and runs on other machines sharing the folder, e.g.
+    ``saved/BPR-Dec-01-2026_11-03-19-48213-9f2c1a7b.pth``.
+    """
+    stem, suffix = os.path.splitext(recbole_name)
+    return f"{stem}-{os.getpid()}-{secrets.token_hex(4)}{suffix}"
 
 
 class PluginTrainerMixin:
@@ -64,6 +79,9 @@ class PluginTrainerMixin:
     that scores higher at the best validation, :meth:`fit` logs a warning: the vlogger part hurts
     on this data. After an evaluation, ``evaluator.per_user`` holds each user's top-k metric values
     (:class:`recbole_vagnn.evaluator.evaluator.PerUserEvaluator`) and ``evaluated_users`` the user ids, in order.
+    Checkpoints are named ``MODEL-DATE-PID-RANDOM.pth`` (:func:`unique_checkpoint_name`), so runs
+    started in the same second in one folder keep, and test, checkpoints of their own; a resumed run
+    goes on saving into the file it resumed from.
     Checkpoints keep the run's record up to them (:data:`RUN_RECORD`); :meth:`resume_checkpoint`
     restores it, so a resumed run counts its optimizer steps and epochs from the run's start (the
     convergence rule and ``max_train_steps`` included) and, where it never improves again, still
@@ -78,6 +96,7 @@ class PluginTrainerMixin:
 
     def __init__(self, config, model):
         super().__init__(config, model)
+        self.saved_model_file = unique_checkpoint_name(self.saved_model_file)
         self.evaluator = PerUserEvaluator(config)
         self.evaluated_users = None
         self.epoch_seconds = []

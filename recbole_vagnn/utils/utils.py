@@ -2,7 +2,6 @@
 
 import importlib
 
-from recbole_vagnn.trainer.trainer import get_trainer  # noqa: F401 - RecBole keeps get_trainer beside get_model
 from recbole_vagnn.utils.errors import ConfigError
 from recbole_vagnn.utils.paths import PACKAGE_MODELS, recbole_model_files, unknown_model_error
 
@@ -22,3 +21,11 @@ def get_model(model_name):
         return getattr(importlib.import_module(recbole_model_files()[model_name]), model_name)
     except ModuleNotFoundError as error:
         raise ConfigError(f"model '{model_name}' needs the package '{error.name}', which is not installed") from error
+
+
+def get_trainer(model_type, model_name):
+    """RecBole's trainer for the model with this package's additions (:func:`recbole_vagnn.trainer.get_trainer`);
+    kept here beside :func:`get_model`, as RecBole keeps it."""
+    from recbole_vagnn.trainer.trainer import get_trainer as plugin_trainer
+
+    return plugin_trainer(model_type, model_name)
