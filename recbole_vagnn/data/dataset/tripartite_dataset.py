@@ -81,6 +81,11 @@ class TripartiteDataset(Dataset):
     split only.
     """
 
+    def __init__(self, config):
+        self._training_user_vlogger = None  # the training split's relation Y, set by build()
+        self._graph_cache = {}  # cached_graph(): what is built once per (split) dataset object
+        super().__init__(config)
+
     def _get_field_from_config(self):
         super()._get_field_from_config()
         self.vlogger_field = self.config["VLOGGER_ID_FIELD"] or "vlogger_id"
@@ -507,7 +512,7 @@ class TripartiteDataset(Dataset):
         with ``training=True``: then a dataset that is no training split is refused under
         ``uvl_rule: leak_free``, since its relation would hold the held-out interactions.
         """
-        relation = self.__dict__.get("_training_user_vlogger")
+        relation = self._training_user_vlogger
         if relation is None and training and self.config["uvl_rule"] != "paper":
             raise TripartiteDataError(
                 f"{self._path(USER_VLOGGER_SUFFIX)}: the model was given the whole dataset, whose user-vlogger "
@@ -522,10 +527,9 @@ class TripartiteDataset(Dataset):
 
     def cached_graph(self, key, build):
         """Return ``build()`` computed once per (split) dataset object and ``key``."""
-        cache = self.__dict__.setdefault("_graph_cache", {})
-        if key not in cache:
-            cache[key] = build()
-        return cache[key]
+        if key not in self._graph_cache:
+            self._graph_cache[key] = build()
+        return self._graph_cache[key]
 
     def __str__(self):
         uvl = self.uvl_feat
