@@ -17,9 +17,11 @@ def main(argv=None):
         "Train and evaluate a model; any RecBole config key is passed on as --key value or --key=value.",
         epilog=textwrap.fill(
             "Any RecBole or recbole-vagnn config key works as --key value or --key=value, e.g. --learning_rate 0.002 "
-            "--train_batch_size=512 --lambda1 0.5. The keys and their defaults are in the package's properties/ "
-            "folder: overall.yaml (every run, with the convergence rule), dataset/tripartite.yaml, "
-            "protocol/paper.yaml, model/MODEL.yaml, and the presets in presets/."
+            "--train_batch_size=512 --lambda1 0.5. Every key's type, range or choices, default and description: "
+            "python -m recbole_vagnn.config.schema prints the table (--rst for reStructuredText). Each is declared "
+            "once, on the key's line in the package's properties/ folder: overall.yaml (every run, with the "
+            "convergence rule), dataset/tripartite.yaml, protocol/paper.yaml, model/MODEL.yaml, and RecBole's own "
+            "checked keys in recbole_keys.yaml; the presets are in presets/."
         ),
     )
     parser.add_argument("--model", "-m", default="VAGNN", help="model name: VAGNN, SimGCL, GTN or any RecBole model")

@@ -1,15 +1,17 @@
 """Config values checked before any data is loaded: types, ranges, choices and unknown keys.
 
 Each rule applies when its key is set (not ``None``) in the final config, whatever set it: a
-property file, a config file, ``config_dict`` or the command line. Booleans are strict: only
-``True``/``False`` (YAML's ``true``/``false``, ``--use_cl=False``) are accepted, never a string
-such as ``'no'`` or ``'maybe'``, which Python would take as true. A key that (the chosen model, its dataset, the trainer: another model's keys do not
-count) gets a warning naming the closest known key. VA-GNN's weights may be set under the
-paper's names ``lambda1``, ``lambda2`` and ``tau``.
+property file, a config file, ``config_dict`` or the command line. The rules are not listed
+here: each key's rule is declared once, on its line of the property YAML files, and read by
+:mod:`recbole_vagnn.config.schema` (which also renders the manual's table); the names below
+are derived from it. Booleans are strict: only ``True``/``False`` (YAML's ``true``/``false``,
+``--use_cl=False``) are accepted, never a string such as ``'no'`` or ``'maybe'``, which Python
+would take as true. A key that the run does not read (the chosen model, its dataset, the
+trainer: another model's keys do not count) gets a warning naming the closest known key.
+VA-GNN's weights may be set under the paper's names ``lambda1``, ``lambda2`` and ``tau``.
 """
 
 import difflib
-import math
 import re
 from functools import lru_cache
 from logging import getLogger
@@ -17,93 +19,30 @@ from pathlib import Path
 
 import yaml
 
-from recbole_vagnn.data.user_vlogger import UVL_RULES
-from recbole_vagnn.model.metapath import DIRECTIONS
+from recbole_vagnn.config.schema import load_schema
 from recbole_vagnn.utils.errors import ConfigError
 from recbole_vagnn.utils.paths import PROPERTIES_DIR
 
-BOOLEAN_KEYS = (
-    "use_cl",
-    "use_vlogger_loss",
-    "use_video_view",
-    "use_vlogger_view",
-    "use_vlogger_score",
-    "use_gate",
-    "pool_l2_normalize",
-    "require_pow",
-    "reproducibility",
-    "show_progress",
-    "tripartite",
-    "save_dataset",
-    "save_dataloaders",
-    "valid_metric_bigger",
-    "use_gpu",
-    "fast_loader",
-    "verbose",
-    "record_test_curve",
-    "stopping_ties_improve",
-)
-INTEGER_AT_LEAST = {
-    "epochs": 1,
-    "train_batch_size": 1,
-    "eval_batch_size": 1,
-    "embedding_size": 1,
-    "n_layers": 1,
-    "eval_step": 1,
-    "stopping_step": 1,
-    "uvl_min_videos": 0,
-    "uvl_min_links": 0,
-    "min_epoch_steps": 0,
-    "patience_steps": 0,
-    "min_train_steps": 0,
-    "max_train_steps": 0,
-    "stopping_window": 1,
-}
-POSITIVE_NUMBERS = ("learning_rate", "cl_temperature", "ssl_tau", "gtn_beta", "gtn_gamma")
-NON_NEGATIVE_NUMBERS = (
-    "reg_weight",
-    "stopping_margin_se",
-    "cl_weight",
-    "vlogger_loss_weight",
-    "ssl_weight",
-    "eps",
-    "trend_lambda",
-    "weight_decay",
-)
-PROBABILITIES = ("walk_q1", "walk_q2", "drop_ratio", "prop_dropout", "node_dropout", "message_dropout")
-CHOICES = {
-    "cl_negatives": ("in_batch", "all"),
-    "walk_direction": DIRECTIONS,
-    "vlogger_sampling": ("pair", "user"),
-    "vlogger_view_graph": ("explicit", "watched"),
-    "edge_weight": ("binary", "count"),
-    "view_fusion": ("concat", "sum"),
-    "uvl_rule": UVL_RULES,
-}
+SCHEMA = load_schema()
+"""Every key's declared rule (a malformed or repeated declaration fails here, on import)."""
 
 
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _keys(kind):
+    return tuple(key for key, rule in SCHEMA.rules.items() if rule.kind == kind)
+
+
+BOOLEAN_KEYS = _keys("bool")
+INTEGER_AT_LEAST = {key: SCHEMA.rule(key).minimum for key in _keys("int")}
+POSITIVE_NUMBERS = _keys("positive")
+NON_NEGATIVE_NUMBERS = _keys("non_negative")  # a list of such numbers passes too (RecBole's HGN, SHAN: reg_weight)
+PROBABILITIES = _keys("probability")
+CHOICES = {key: SCHEMA.rule(key).choices for key in _keys("choices")}
 
 
 def _problem(key, value):
     """What is wrong with ``key: value``, or None."""
-    if key in BOOLEAN_KEYS and not isinstance(value, bool):
-        return "must be True or False"
-    if key in INTEGER_AT_LEAST:
-        if not (isinstance(value, int) and not isinstance(value, bool) and value >= INTEGER_AT_LEAST[key]):
-            return f"must be an integer >= {INTEGER_AT_LEAST[key]}"
-    if key in POSITIVE_NUMBERS and not (_is_number(value) and value > 0):
-        return "must be a number > 0"
-    weights = value if isinstance(value, (list, tuple)) else [value]  # RecBole's HGN, SHAN: reg_weight: [a, b]
-    if key in NON_NEGATIVE_NUMBERS and not (weights and all(_is_number(w) and w >= 0 for w in weights)):
-        return "must be a number >= 0"
-    if key in PROBABILITIES and not (_is_number(value) and 0 <= value <= 1):
-        return "must be a number in [0, 1]"
-    choices = CHOICES.get(key)
-    if choices and value not in choices:
-        return f"must be one of {', '.join(map(repr, choices))}"
-    return None
+    rule = SCHEMA.rule(key)
+    return rule.problem(value) if rule else None
 
 
 def check_values(config_dict):
