@@ -40,7 +40,7 @@ def main(argv=None):
         "--resume",
         default=None,
         metavar="FILE",
-        help="continue training from this package's checkpoint FILE (saved/MODEL-DATE.pth), with the same flags",
+        help="continue training from this package's checkpoint FILE (saved/MODEL-DATE-PID-RANDOM.pth), with the same flags",
     )
     args, rest = parser.parse_known_args(argv)
     error = unknown_model_error(args.model)  # at once, before torch and RecBole's model zoo load

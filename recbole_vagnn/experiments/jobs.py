@@ -1,14 +1,29 @@
 """Job orchestration: make every run that is not stored, here one after another or as Ray Tune trials.
 
 Each finished run is stored at once (:mod:`~recbole_vagnn.experiments.run_store`), so a killed or
-failed benchmark resumes where it stopped. One line is printed per finished run, with the
-validation score it is chosen on (test scores appear in the final table only), the runs done out
-of the total and an estimate of the time left.
+failed benchmark resumes where it stopped; a kill at any moment loses only the runs in flight. One
+line is printed per finished run, with the validation score it is chosen on (test scores appear
+in the final table only), the runs done out of the total and an estimate of the time left.
+
+Processes may share a benchmark folder: each run is trained under its lock
+(:class:`~recbole_vagnn.experiments.run_store.RunLock`), and a run that another process is
+training is skipped for the time being, then waited for (one line names the run and the pid that
+holds it) and reused once stored. Each run checkpoints in a folder of its own, emptied when the
+run is trained again (:func:`~recbole_vagnn.experiments.run_store.train_fresh_run`): a killed
+run's partial checkpoint goes then, a finished run keeps the checkpoint it tested.
 """
 
 import time
 
-from recbole_vagnn.experiments.run_store import run_identity, store, stored_run, train_run, valid_summary
+from recbole_vagnn.experiments.run_store import (
+    RunLock,
+    remove_unfinished_writes,
+    run_identity,
+    store,
+    stored_run,
+    train_fresh_run,
+    valid_summary,
+)
 
 
 def settings_text(params):
@@ -66,18 +81,39 @@ def run_jobs(jobs, dataset, base_config, config_files, run_dir, ray_options=None
             print(f"{job.title}: trained again: {why_not}", flush=True)
     if not pending:
         return [runs[job] for job in jobs]
-    # One checkpoint folder per run: RecBole names checkpoints MODEL-time-to-the-second, so two runs
-    # of one model started in the same second (parallel Ray trials) would share a file.
+    # One checkpoint folder per run: what an unfinished attempt left there goes when the run is trained again.
     checkpoints = {
         job: run_dir / "checkpoints" / job.path.relative_to(run_dir).with_suffix("").as_posix().replace("/", "-")
         for job, _ in pending
     }
     progress = Progress(len(pending))
+    locks = {}
+
+    def claim(job, wait=False):
+        """Lock ``job``'s run: True to train it here, False if it is stored now (reused), None if another process holds it."""
+        lock = RunLock(job.path)
+
+        def announce(pid):
+            print(f"{job.title}: waiting for pid {pid or '?'}, which is training it", flush=True)
+
+        if not lock.acquire(wait=wait, on_wait=announce):
+            return None
+        run, _ = stored_run(job.path, identities[job])
+        if run is not None:  # another process trained it meanwhile
+            lock.release()
+            runs[job] = run
+            progress.total -= 1
+            print(f"{job.title}: stored by another process, reused", flush=True)
+            return False
+        remove_unfinished_writes(job.path)
+        locks[job] = lock
+        return True
 
     def finish(job, run):
         if run.get("stopped_early"):
             run.update({"label": job.label, "seed": job.seed, "params": job.params, "identity": identities[job]})
         store(job, run)
+        locks.pop(job).release()
         print(progress.line(job, run), flush=True)
         return run
 
@@ -87,14 +123,36 @@ def run_jobs(jobs, dataset, base_config, config_files, run_dir, ray_options=None
     }
     if ray_options is None:
         print(f"{len(pending)} run(s) to train, one after another", flush=True)
-        for job, _ in pending:
-            runs[job] = finish(job, train_run(*arguments[job]))
     else:
         from recbole_vagnn.experiments.ray_jobs import run_on_ray
 
         print(f"{len(pending)} run(s) to train as Ray trials", flush=True)
         options = {"storage": (run_dir / "ray").resolve(), **ray_options}
-        todo = [(job, arguments[job]) for job, _ in pending]
-        for job, run in run_on_ray(train_run, todo, options, on_result=finish):
-            runs[job] = run
+    todo = [job for job, _ in pending]
+    try:
+        while todo:
+            # here one run at a time, so that other processes can take the next ones; on Ray all that are free
+            batch = []
+            for job in list(todo):
+                claimed = claim(job)
+                if claimed is None:
+                    continue
+                todo.remove(job)
+                if claimed:
+                    batch.append(job)
+                    if ray_options is None:
+                        break
+            if not batch and todo:  # every run left is being trained by other processes: wait for the first
+                job = todo.pop(0)
+                if claim(job, wait=True):
+                    batch.append(job)
+            if ray_options is None:
+                for job in batch:
+                    runs[job] = finish(job, train_fresh_run(*arguments[job]))
+            elif batch:
+                for job, run in run_on_ray(train_fresh_run, [(job, arguments[job]) for job in batch], options, finish):
+                    runs[job] = run
+    finally:  # an error or Ctrl-C: the runs not stored are free for others (a kill frees them too)
+        for lock in locks.values():
+            lock.release()
     return [runs[job] for job in jobs]

@@ -4,11 +4,22 @@ Each finished run is one JSON file written atomically, holding its identity: the
 SHA-256 of the dataset's files, every effective config value and the versions of this package,
 RecBole and torch. A stored run is reused only when its identity equals the new run's, so a
 killed benchmark started again with the same command resumes.
+
+A benchmark folder may be shared by processes running at once: a run is trained under
+:class:`RunLock` (``.NAME.json.lock`` beside the stored run, held with ``flock``), so a run that
+another process is training is waited for and reused, not trained twice. The OS releases the
+lock when its process ends, ``kill -9`` included, so no lock outlives its holder.
+:func:`train_fresh_run` removes what an earlier, unfinished attempt at the run left in its own
+checkpoint folder before it trains.
 """
 
+import fcntl
+import glob
 import json
 import os
 import tempfile
+import time
+from pathlib import Path
 
 from recbole_vagnn.data.atomic import follow_umask
 from recbole_vagnn.experiments.labels import resolve
@@ -153,6 +164,105 @@ def train_run(
         "test_curve": result["test_curve"],  # empty unless record_test_curve (the stopping study)
         "valid_per_user_curve": result["valid_per_user_curve"],
     }
+
+
+def train_fresh_run(label, seed, dataset, base_config, config_files, checkpoint_dir, *args, **kwargs):
+    """:func:`train_run` into ``checkpoint_dir``, the run's own folder, after removing the checkpoints in it.
+
+    Whoever calls it holds the run's :class:`RunLock`, and the stored run (if any) is not reused:
+    a checkpoint there is then an earlier attempt's (a killed run's partial checkpoint, or the
+    checkpoint of a stored run that is being replaced). It runs where the run trains (a Ray
+    trial's node), where the checkpoints are.
+    """
+    for old in Path(checkpoint_dir).glob("*.pth"):
+        old.unlink(missing_ok=True)
+    return train_run(label, seed, dataset, base_config, config_files, checkpoint_dir, *args, **kwargs)
+
+
+class RunLock:
+    """The right to train the run stored at ``path``: ``fcntl.flock`` on ``.NAME.json.lock`` beside it.
+
+    The file holds the owner's process id, for the line of a process that waits. The owner removes
+    it when it releases the lock; a killed owner leaves it behind, unlocked (the OS drops a dead
+    process's locks), and the next owner takes it over. Local file systems and NFS (v4, or v3
+    with lockd) honour ``flock`` between machines.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path).with_name(f".{Path(path).name}.lock")
+        self.fd = None
+
+    def acquire(self, wait=False, on_wait=None):
+        """Take the lock; without ``wait`` return False at once if another process holds it.
+
+        With ``wait``, ``on_wait(pid)`` is called once (``pid`` the holder's, None if unknown)
+        before blocking until the holder releases the lock or dies.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        announced = False
+        while True:
+            try:
+                fd, writable = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666), True
+            except PermissionError:  # another user's file, left by a killed run: lock it to replace it
+                fd, writable = os.open(self.path, os.O_RDONLY), False
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if not wait:
+                        os.close(fd)
+                        return False
+                    if on_wait and not announced:
+                        on_wait(self._holder(fd))
+                        announced = True
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                if not self._is_current(fd):  # its owner removed the file on release: lock the one there now
+                    os.close(fd)
+                    continue
+                if not writable:
+                    os.unlink(self.path)
+                    os.close(fd)
+                    continue
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            except BaseException:
+                os.close(fd)
+                raise
+            self.fd = fd
+            return True
+
+    def _is_current(self, fd):
+        try:
+            here, there = os.fstat(fd), os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+    @staticmethod
+    def _holder(fd):
+        """The holder's pid from the file (it writes it just after locking: read again briefly while empty)."""
+        for _ in range(20):
+            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            if text.isdigit():
+                return int(text)
+            time.sleep(0.05)
+        return None
+
+    def release(self):
+        """Remove the file, then unlock it: a waiter finds its file gone and locks a new one."""
+        if self.fd is None:
+            return
+        try:
+            self.path.unlink(missing_ok=True)
+        finally:
+            os.close(self.fd)
+            self.fd = None
+
+
+def remove_unfinished_writes(path):
+    """Remove the temporary files of a :func:`write_atomically` to ``path`` that a killed process left (hold its lock)."""
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}-*"):
+        leftover.unlink(missing_ok=True)
 
 
 def store(job, run):

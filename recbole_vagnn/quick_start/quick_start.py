@@ -157,7 +157,7 @@ def run_recbole(
 ):
     """Train ``model`` on ``dataset`` with early stopping, then evaluate the best model on test.
 
-    ``resume``: a checkpoint of this package (``saved/MODEL-DATE.pth``) to continue from, through
+    ``resume``: a checkpoint of this package (``saved/MODEL-DATE-PID-RANDOM.pth``) to continue from, through
     RecBole's ``resume_checkpoint``: its weights, optimizer state, epoch and patience; the epochs
     after its epoch are trained again. A run ended by Ctrl-C logs which checkpoint it kept and how
     to resume it.

@@ -19,8 +19,8 @@ paper's setting where it is already enough and scales it down where it is not:
   validation Recall@10 peaks after one epoch, stays below that for some 500 steps and then climbs
   by half again over 3,000 steps: a patience alone would end it on the early peak.
 
-On paper-size data none of them changes anything. ``properties/presets/protocol-paper.yaml`` sets
-all three to 0: the paper's literal protocol. A run that ends at ``epochs`` before its patience ran out has
+On paper-size data none of them changes anything. ``properties/presets/paper-training.yaml`` sets
+all three to 0: the paper's literal training schedule. A run that ends at ``epochs`` before its patience ran out has
 not converged; :func:`recbole_vagnn.quick_start.run_recbole` reports it (``converged: False``).
 """
 

@@ -33,17 +33,17 @@ PER_USER_RECORD = ("valid_per_user_curve", "best_valid_per_user")
 """The parts of :data:`RUN_RECORD` that hold each user's values: saved as tensors, restored as lists."""
 
 
-def unique_checkpoint_name(recbole_name):
+def unique_checkpoint_name(recbole_name, tag=None):
     """RecBole's ``DIR/MODEL-DATE.pth`` made unique: ``DIR/MODEL-DATE-PID-RANDOM.pth``.
 
     RecBole names a checkpoint by the model and the second the trainer was made, so two runs of a
     model started in the same second in one folder (seeds started side by side) would write, and
     test from, one file. The process id keeps runs of one machine apart, the 8 random hex digits
     (``secrets``) runs of one process and runs on other machines sharing the folder, e.g.
-    ``saved/BPR-Dec-01-2026_11-03-19-48213-9f2c1a7b.pth``.
+    ``saved/BPR-Dec-01-2026_11-03-19-48213-9f2c1a7b.pth``. ``tag``: the ``PID-RANDOM`` part to use.
     """
     stem, suffix = os.path.splitext(recbole_name)
-    return f"{stem}-{os.getpid()}-{secrets.token_hex(4)}{suffix}"
+    return f"{stem}-{tag or f'{os.getpid()}-{secrets.token_hex(4)}'}{suffix}"
 
 
 class PluginTrainerMixin:
@@ -96,7 +96,10 @@ class PluginTrainerMixin:
 
     def __init__(self, config, model):
         super().__init__(config, model)
-        self.saved_model_file = unique_checkpoint_name(self.saved_model_file)
+        tag = f"{os.getpid()}-{secrets.token_hex(4)}"  # one run's files: the checkpoint, a tree model's temp files
+        for name in ("saved_model_file", "temp_file", "temp_best_file"):
+            if isinstance(getattr(self, name, None), str):
+                setattr(self, name, unique_checkpoint_name(getattr(self, name), tag))
         self.evaluator = PerUserEvaluator(config)
         self.evaluated_users = None
         self.epoch_seconds = []
