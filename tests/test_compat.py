@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.sparse as sp
 
 from recbole_vagnn.utils import compat
@@ -81,6 +82,7 @@ def test_the_pandas_fix_is_applied_exactly_under_copy_on_write():
     assert compat.pandas3_fill_nan() is expected
 
 
+@pytest.mark.slow
 def test_plain_training_never_imports_ray():
     script = """
 import sys
@@ -101,3 +103,18 @@ def test_no_other_module_patches_recbole():
     for path in (REPO / "recbole_vagnn").rglob("*.py"):
         if path.name != "compat.py":
             assert not assigns.search(path.read_text(encoding="utf-8")), path
+
+
+def test_each_fix_names_recbole_1_2_1_text_that_it_replaces():
+    """The one table of fixes: each with RecBole's edits (the upstream patch) and its run-time patch."""
+    import recbole
+
+    root = Path(recbole.__file__).parent.parent
+    assert compat.FIXES and len({fix.__name__ for fix in compat.FIXES}) == len(compat.FIXES)
+    for fix in compat.FIXES:
+        assert fix.edits and callable(fix.patch) and (fix.needed is None or callable(fix.needed))
+        for relative, pairs in fix.edits.items():
+            source = (root / relative).read_text(encoding="utf-8")
+            assert all(old in source and old != new for old, new in pairs), (fix.__name__, relative)
+    assert compat.quick_start_without_ray() is False  # RecBole's edit only
+    assert set(compat.apply()) <= {fix.__name__ for fix in compat.FIXES}

@@ -125,6 +125,7 @@ def hidden_package_env(site):
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(site / "blocked")])}
 
 
+@pytest.mark.slow
 def test_upstream_into_a_checkout_commits_a_patch_that_applies_and_trains_without_the_plugin(tmp_path, capsys):
     repo = recbole_repository(tmp_path / "RecBole")
     base = git(repo, "rev-parse", "HEAD").strip()
@@ -234,6 +235,7 @@ def test_upstream_refuses_a_folder_that_is_no_clean_known_recbole_checkout(tmp_p
     assert "a branch 'add-vagnn' exists already" in fails(upstream.main, ["--into", str(repo)], capsys)
 
 
+@pytest.mark.slow
 def test_upstream_without_a_checkout_writes_the_new_files_and_a_patch_of_the_installed_package(tmp_path, capsys):
     out = tmp_path / "out"
     upstream.main([str(out)])
@@ -267,3 +269,92 @@ def test_models_with_sparse_csr_graphs_survive_recboles_flop_count(model_name):
     assert all(torch.equal(getattr(twin, k).to_dense(), getattr(model, k).to_dense()) for k in graphs)
     # it raised NotImplementedError ("Cannot access storage of SparseCsrTensorImpl") before the mixin
     assert get_flops(model, dataset, config["device"], getLogger(), construct_transform(config)) >= 0
+
+
+REWRITE_SOURCE = '''"""A module naming :mod:`recbole_vagnn.data.link_lift` and :class:`LocalError`."""
+
+import numpy as np
+
+from recbole_vagnn.model.layers import (
+    propagate,  # the propagation
+    sparse_mm,
+)
+from recbole_vagnn.model.metapath import augment_views
+from recbole_vagnn.utils.errors import InputError
+
+
+class LocalError(InputError, ValueError):
+    """Dropped: raises of it become ValueError."""
+
+
+def check(value, shape):
+    # a comment, kept
+    if value is None:
+        raise LocalError("é, then the name")  # é before: columns are bytes
+    try:
+        return np.zeros((shape, shape))
+    except (InputError, ValueError) as error:
+        raise InputError("again") from error
+'''
+
+
+def test_rewrite_edits_our_modules_on_their_syntax_tree_and_keeps_comments_and_layout(monkeypatch):
+    monkeypatch.setattr(upstream, "error_classes", lambda: frozenset({"InputError", "LocalError"}))
+    text = upstream.rewrite(REWRITE_SOURCE, "recbole.model.general_recommender.vagnn")
+    assert "recbole_vagnn" not in text and "Error(" not in text.replace("ValueError(", "")
+    assert ":mod:`recbole.data.dataset.link_lift` and :class:`ValueError`" in text  # the docstring
+    assert "from recbole.model.layers import (\n    propagate,  # the propagation\n    sparse_mm,\n)\n" in text
+    assert "augment_views" not in text and "class " not in text  # merged into vagnn.py; the error class
+    assert "    # a comment, kept\n" in text and 'raise ValueError("é, then the name")  # é' in text
+    assert "except ValueError as error:" in text and "np.zeros((shape, shape))" in text
+    with pytest.raises(Exception, match="would still name this package"):
+        upstream.rewrite("import recbole_vagnn.cli\n", "recbole.model.loss")
+
+
+def test_error_classes_are_read_from_the_errors_module_and_the_copied_sources():
+    assert {"InputError", "ConfigError", "CheckpointError", "TripartiteDataError"} <= upstream.error_classes()
+
+
+def test_the_model_yaml_joins_both_files_with_their_comments_without_tripartite_and_load_col():
+    import yaml
+
+    from recbole_vagnn.utils.paths import PROPERTIES_DIR
+
+    text = upstream.model_yaml()
+    model_text = (PROPERTIES_DIR / "model" / "VAGNN.yaml").read_text()
+    dataset_text = (PROPERTIES_DIR / "dataset" / "tripartite.yaml").read_text()
+    model, dataset = yaml.safe_load(model_text), yaml.safe_load(dataset_text)
+    assert yaml.safe_load(text) == {
+        **model,
+        **{k: v for k, v in dataset.items() if k not in ("tripartite", "load_col")},
+    }
+    assert text.startswith(model_text.rstrip() + "\n\n")  # RecBole documents its keys in comments: kept
+    kept = [line for line in dataset_text.splitlines() if not line.startswith(("tripartite:", "load_col:", "  "))]
+    assert all(line in text.splitlines() for line in kept) and "#" in "".join(kept)
+
+
+def test_the_compat_patch_is_made_from_the_one_list_of_fixes_in_compat():
+    from recbole_vagnn.utils import compat
+
+    assert not hasattr(upstream, "RECBOLE_FIXES")
+    patch = upstream.recbole_patch(Path(recbole.__file__).parent)
+    changed = {line[len("+++ b/") :] for line in patch.splitlines() if line.startswith("+++ b/")}
+    assert changed == {path for fix in compat.FIXES for path in fix.edits}
+    for fix in compat.FIXES:
+        for old, new in (pair for pairs in fix.edits.values() for pair in pairs):
+            added = [line for line in patch.splitlines() if line.startswith("+")]
+            parts = [part for part in new.splitlines() if part.strip() and part not in old.splitlines()]
+            assert all(any(part in line for line in added) for part in parts), new
+
+
+def test_docs_edits_follow_the_files_own_entries_and_indentation():
+    toctree = ".. toctree::\n   :maxdepth: 1\n\n   model/general/pop\n   model/general/bpr\n\nOther\n"
+    added = upstream._insert_toctree_line(toctree, "model/general/", "model/general/vagnn", "x.rst")
+    assert added.endswith("   model/general/bpr\n   model/general/vagnn\n\nOther\n")
+    listing = json.dumps(
+        {"data": [{"category": "General Recommendation", "model": "Pop", "repository": "RecBole"}, {"model": "X"}]},
+        indent=2,
+    )
+    inserted = upstream._insert_model_list_entry(listing)
+    assert [entry["model"] for entry in json.loads(inserted)["data"]] == ["Pop", "VAGNN", "X"]
+    assert '\n    {\n      "category": "General Recommendation",' in inserted  # the file's 2-space indentation

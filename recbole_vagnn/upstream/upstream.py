@@ -21,8 +21,11 @@ e.g. #2122, AsymKNN):
   ``asset/model_list.json``.
 
 No new top-level module and no error class of this package: its errors become ``ValueError``
-(:func:`rewrite`). The new and edited Python files are formatted with black, as RecBole is;
-edited files only on the lines this change adds (``black --line-ranges``).
+(:func:`rewrite`, which edits this package's modules on their syntax trees, so that their comments
+and layout stay). The new and edited Python files are formatted with black, as RecBole is; edited
+files only on the lines this change adds (``black --line-ranges``). RecBole's files are edited
+where their structure says: the test class and function by their syntax tree, the toctrees by
+their entries, ``asset/model_list.json`` by its JSON entries, the model's YAML by its YAML nodes.
 
 ``--into DIR`` makes a branch ``add-vagnn`` in a clean RecBole git checkout (version 1.2.1) and
 one commit there, and writes it as ``0001-Add-VAGNN.patch`` (``git format-patch``) and ``PR.md``
@@ -33,21 +36,25 @@ test file and ``asset/model_list.json`` are not in the wheel: ``PR.md`` lists th
 
 ``recbole-1.2.1-compat.patch`` is written either way, a separate change of RecBole's own files
 with the fixes of :mod:`recbole_vagnn.utils.compat` (NumPy 2, SciPy >= 1.13, pandas 3, the Collector's
-plain values) and ``recbole.quick_start`` importable without Ray (:data:`RECBOLE_FIXES`), so that
-it can be merged on its own and the compatibility module deleted.
+plain values, ``recbole.quick_start`` importable without Ray): the edits of its table
+:data:`~recbole_vagnn.utils.compat.FIXES`, the one list of those fixes, so that it can be merged
+on its own and the compatibility module deleted.
 """
 
 import ast
 import difflib
+import functools
 import importlib.util
 import json
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from recbole_vagnn.cli.base import argument_parser
+from recbole_vagnn.utils import compat
 from recbole_vagnn.utils.errors import InputError
 from recbole_vagnn.utils.paths import PROPERTIES_DIR
 
@@ -82,7 +89,7 @@ SOURCES = {
     "recbole/data/dataset/user_vlogger.py": [("data/user_vlogger.py", "new")],
     "recbole/data/dataset/link_lift.py": [("data/link_lift.py", "new")],
 }
-ERROR_CLASSES = ("ConfigError", "InputError", "CheckpointError", "TripartiteDataError")
+ERRORS_MODULE = "recbole_vagnn.utils.errors"  # its classes, and those deriving from them, become ValueError
 INIT_LINES = {
     "recbole/model/general_recommender/__init__.py": "from recbole.model.general_recommender.vagnn import VAGNN",
     "recbole/data/dataset/__init__.py": (
@@ -135,75 +142,120 @@ MODEL_LIST_ENTRY = {
     "repo_link": "https://github.com/RUCAIBox/RecBole",
 }
 DOCS_DIR = Path(__file__).resolve().parent / "docs"
-DOK_UPDATE = "A._update(data_dict)"
-RECBOLE_FIXES = {  # RecBole 1.2.1's file -> [(its text, the fix)]; recbole_vagnn/compat.py says why
-    "recbole/config/configurator.py": [
-        ("np.float = np.float_", "np.float = np.float64"),
-        ("np.complex = np.complex_", "np.complex = np.complex128"),
-        ("np.unicode = np.unicode_", "np.unicode = np.str_"),
-    ],
-    "recbole/data/dataset/dataset.py": [
-        ('df[field].fillna(value="", inplace=True)', 'df[field] = df[field].fillna(value="")'),
-        ("feat[field].fillna(value=0, inplace=True)", "feat[field] = feat[field].fillna(value=0)"),
-        (
-            "feat[field].fillna(value=feat[field].mean(), inplace=True)",
-            "feat[field] = feat[field].fillna(value=feat[field].mean())",
-        ),
-        ("feat[field].agg(len)", "feat[field].map(len)"),  # pandas 3: agg(len) is the series' length
-    ],
-    "recbole/data/dataset/kg_dataset.py": [("feat[field].agg(len)", "feat[field].map(len)")],
-    "recbole/evaluator/collector.py": [
-        (
-            "            self.data_struct._data_dict[key] = self.data_struct._data_dict[key].cpu()",
-            "            if isinstance(self.data_struct._data_dict[key], torch.Tensor):\n"
-            "                self.data_struct._data_dict[key] = self.data_struct._data_dict[key].cpu()",
-        ),
-    ],
-    "recbole/quick_start/quick_start.py": [
-        ("from ray import tune\n\n", ""),
-        ("    tune.report(**test_result)", "    from ray import tune\n\n    tune.report(**test_result)"),
-    ],
-    **{
-        f"recbole/model/{model}.py": [
-            (DOK_UPDATE, 'A._dict.update(data_dict) if hasattr(A, "_dict") else A._update(data_dict)  # SciPy 1.13')
-        ]
-        for model in (
-            "general_recommender/lightgcn",
-            "general_recommender/ngcf",
-            "general_recommender/ncl",
-            "general_recommender/gcmc",
-            "general_recommender/spectralcf",
-            "knowledge_aware_recommender/kgin",
-            "knowledge_aware_recommender/mcclk",
-        )
-    },
-}
+DATASET_KEYS_LEFT_OUT = ("tripartite", "load_col")  # of tripartite.yaml: see model_yaml
 
 
-def rewrite(text):
-    """``text`` as RecBole's code: this package's modules named as RecBole's, its error classes as ``ValueError``.
+@functools.cache
+def error_classes():
+    """This package's error classes: those of :data:`ERRORS_MODULE` and, in the modules this change
+    copies (:data:`SOURCES`), the top-level classes deriving from them (read from their syntax trees)."""
+    errors = Path(importlib.util.find_spec(ERRORS_MODULE).origin).read_text(encoding="utf-8")
+    names = {node.name for node in ast.parse(errors).body if isinstance(node, ast.ClassDef)}
+    for source in sorted({source for sources in SOURCES.values() for source, _ in sources}):
+        for node in ast.parse((PACKAGE_DIR / source).read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and {getattr(base, "id", None) for base in node.bases} & names:
+                names.add(node.name)
+    return frozenset(names)
 
-    A class deriving from one of this package's errors is dropped (its raises become
-    ``ValueError``); any other reference to this package is an error.
+
+class _ToRecBole(ast.NodeVisitor):
+    """The edits that make one of this package's modules RecBole's module ``into``: each an
+    ``(line, column, end line, end column, replacement)`` of a node, as :mod:`ast` places it."""
+
+    def __init__(self, text, into):
+        self.text, self.into, self.errors, self.edits = text, into, error_classes(), []
+
+    def replace(self, node, replacement, whole_lines=False):
+        if whole_lines:  # from the first line of the node (its decorators too) to the start of the next
+            first = min([node.lineno] + [decorator.lineno for decorator in getattr(node, "decorator_list", [])])
+            self.edits.append((first, 0, node.end_lineno + 1, 0, replacement))
+        else:
+            self.edits.append((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, replacement))
+
+    def docstring(self, node):
+        """A docstring is prose, with no structure to edit: the exact names of this package's modules
+        and errors in it are replaced as text (plain ``str.replace``, longest name first)."""
+        first = node.body[0] if node.body else None
+        if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)):
+            return
+        if not isinstance(first.value.value, str):
+            return
+        old = new = ast.get_source_segment(self.text, first.value)
+        for ours, theirs in sorted(MODULES.items(), key=lambda item: -len(item[0])):
+            new = new.replace(ours, theirs)
+        for name in sorted(self.errors, key=len, reverse=True):
+            new = new.replace(name, "ValueError")
+        if new != old:
+            self.replace(first.value, new)
+
+    def visit_Module(self, node):
+        self.docstring(node)
+        for child in node.body:
+            bases = {getattr(base, "id", None) for base in getattr(child, "bases", [])}
+            if isinstance(child, ast.ClassDef) and bases & self.errors:
+                self.replace(child, "", whole_lines=True)  # its raises become ValueError (visit_Name)
+            else:
+                self.visit(child)
+
+    def visit_ClassDef(self, node):
+        self.docstring(node)
+        self.generic_visit(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef
+
+    def visit_ImportFrom(self, node):
+        if node.module == ERRORS_MODULE or MODULES.get(node.module) == self.into:
+            self.replace(node, "", whole_lines=True)  # the errors, or a module merged into this one
+        elif node.module in MODULES:  # RecBole's module, the names as they are written (one per line, ...)
+            keyword, module, names = ast.get_source_segment(self.text, node).split(None, 2)
+            if module != node.module:  # a module name split by spaces or a line break: written anew
+                names = ast.unparse(ast.ImportFrom("m", node.names, 0)).split(None, 2)[2]
+            self.replace(node, f"{keyword} {MODULES[node.module]} {names}")
+
+    def visit_Name(self, node):
+        if node.id in self.errors:
+            self.replace(node, "ValueError")
+
+    def visit_Tuple(self, node):
+        """``(OurError, ValueError)``, in an ``except`` or ``isinstance``: one ``ValueError``."""
+        names = [getattr(element, "id", None) for element in node.elts]
+        renamed = list(dict.fromkeys("ValueError" if name in self.errors else name for name in names))
+        if all(names) and set(names) & self.errors and len(renamed) < len(names):
+            self.replace(node, renamed[0] if len(renamed) == 1 else f"({', '.join(renamed)})")
+        else:
+            self.generic_visit(node)
+
+
+def _edit(text, edits):
+    """``text`` with each ``(line, column, end line, end column, replacement)`` made: lines 1-based,
+    columns in UTF-8 bytes, as :mod:`ast` gives them; the edits do not overlap."""
+    data = text.encode("utf-8")
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    for line, column, end_line, end_column, replacement in sorted(edits, reverse=True):
+        start, end = starts[line - 1] + column, starts[end_line - 1] + end_column
+        data = data[:start] + replacement.encode("utf-8") + data[end:]
+    return data.decode("utf-8")
+
+
+def rewrite(text, into):
+    """``text``, one of this package's modules, as RecBole's module ``into``, edited on its syntax tree.
+
+    Imports of this package's modules name RecBole's (:data:`MODULES`); those of a module merged
+    into ``into`` and of this package's errors go. A top-level class deriving from one of this
+    package's errors (:func:`error_classes`) goes, and every name of those errors becomes
+    ``ValueError``. Each edit replaces the source of one node, so comments and layout stay; only
+    docstrings are edited as text (:meth:`_ToRecBole.docstring`). Any other mention of this
+    package is an error.
     """
-    tree = ast.parse(text)
-    lines = text.splitlines(keepends=True)
-    dropped = set()
-    for node in tree.body:
-        bases = {getattr(base, "id", None) for base in getattr(node, "bases", [])}
-        erroring = isinstance(node, ast.ClassDef) and bases & set(ERROR_CLASSES)
-        importing = isinstance(node, ast.ImportFrom) and node.module == "recbole_vagnn.utils.errors"
-        merged = isinstance(node, ast.ImportFrom) and node.module == "recbole_vagnn.model.metapath"
-        if erroring or importing or merged:
-            dropped.update(range(node.lineno - 1, node.end_lineno))
-    text = "".join(line for number, line in enumerate(lines) if number not in dropped)
-    text = re.sub(r"\b(" + "|".join(ERROR_CLASSES) + r")\b", "ValueError", text)
-    text = text.replace("(ValueError, ValueError)", "ValueError")
-    for ours, theirs in sorted(MODULES.items(), key=lambda item: -len(item[0])):
-        text = text.replace(ours, theirs)
-    left = re.findall(r"recbole_vagnn[\w.]*", text)
+    visitor = _ToRecBole(text, into)
+    visitor.visit(ast.parse(text))
+    text = _edit(text, visitor.edits)
+    left = [line.strip() for line in text.splitlines() if "recbole_vagnn" in line]
     if left:
-        raise InputError(f"the upstream copy would still import this package: {sorted(set(left))}")
+        raise InputError(f"the upstream copy of {into} would still name this package: {left[0]}")
+    ast.parse(text)  # still Python
     return text
 
 
@@ -260,19 +312,36 @@ def append_module(target, source, title):
     return text, start, text.count("\n")
 
 
+def _last_line(node):
+    """The last line (0-based) that a YAML node's own text takes (a block collection's last value's)."""
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style and node.value:
+        last = node.value[-1]
+        return _last_line(last[1] if isinstance(node, yaml.MappingNode) else last)
+    line = node.end_mark.line
+    return line - 1 if node.end_mark.column == 0 and line > node.start_mark.line else line
+
+
 def model_yaml():
     """The model's defaults followed by the tripartite dataset's keys (RecBole reads one YAML per model).
 
+    The two files are joined with their comments, RecBole's way of documenting each key, so the
+    dataset's keys that do not belong (:data:`DATASET_KEYS_LEFT_OUT`) are taken out by the lines
+    that their YAML nodes span, and the result is checked to load as the two files' values do.
     ``load_col`` is left out: RecBole's ``properties/dataset/sample.yaml`` is read after the model's
     YAML and sets it for every dataset, so it belongs in the user's config (see the docs page).
     """
-    schema, skipping = [], False
-    for line in (PROPERTIES_DIR / "dataset" / "tripartite.yaml").read_text(encoding="utf-8").splitlines():
-        skipping = line.startswith("load_col:") or (skipping and line.startswith("  "))
-        if not (skipping or line.startswith("tripartite:")):
-            schema.append(line)
-    schema = "\n".join(schema)
-    return (PROPERTIES_DIR / "model" / "VAGNN.yaml").read_text(encoding="utf-8").rstrip() + "\n\n" + schema + "\n"
+    model = (PROPERTIES_DIR / "model" / "VAGNN.yaml").read_text(encoding="utf-8")
+    dataset = (PROPERTIES_DIR / "dataset" / "tripartite.yaml").read_text(encoding="utf-8")
+    lines = dataset.splitlines(keepends=True)
+    entries = yaml.compose(dataset).value
+    for key, value in reversed(entries):
+        if key.value in DATASET_KEYS_LEFT_OUT:
+            del lines[key.start_mark.line : _last_line(value) + 1]
+    text = model.rstrip() + "\n\n" + "".join(lines).rstrip("\n") + "\n"
+    kept = {key: value for key, value in yaml.safe_load(dataset).items() if key not in DATASET_KEYS_LEFT_OUT}
+    if yaml.safe_load(text) != {**yaml.safe_load(model), **kept}:
+        raise InputError(f"{PROPERTIES_DIR}: VAGNN.yaml and tripartite.yaml, joined, do not load as the two files do")
+    return text
 
 
 def test_data():
@@ -324,37 +393,72 @@ def _insert_test_cases(text):
     ]
 
 
-def _insert_toctree_line(text, after_pattern, line, where):
-    """``text`` with ``line`` added to the toctree after the last line matching ``after_pattern``."""
+def _insert_toctree_line(text, prefix, entry, where):
+    """``text`` with ``entry`` added to its toctree after the last entry that is ``prefix`` and a name."""
     lines = text.splitlines(keepends=True)
-    matches = [i for i, current in enumerate(lines) if re.search(after_pattern, current)]
-    if not matches:
-        raise InputError(f"{where}: no line like '{after_pattern}' to add '{line.strip()}' after")
-    indent = re.match(r"\s*", lines[matches[-1]]).group(0)
-    lines.insert(matches[-1] + 1, f"{indent}{line}\n")
+    entries = [
+        number
+        for number, line in enumerate(lines)
+        if line[:1].isspace() and line.strip().startswith(prefix) and line.strip()[len(prefix) :].isidentifier()
+    ]
+    if not entries:
+        raise InputError(f"{where}: no toctree entry '{prefix}...' to add '{entry}' after")
+    last = lines[entries[-1]]
+    lines.insert(entries[-1] + 1, f"{last[: len(last) - len(last.lstrip())]}{entry}\n")
     return "".join(lines)
+
+
+def _json_entries(text):
+    """``[(start, end, entry)]``: where each entry of the ``"data"`` list of ``asset/model_list.json``
+    lies in ``text``, read by the JSON decoder value by value."""
+    json.loads(text)  # one JSON document, so the walk below stays inside it
+    decoder, position = json.JSONDecoder(), 0
+
+    def skip(position, *allowed):
+        while text[position].isspace() or text[position] in allowed:
+            position += 1
+        return position
+
+    position = skip(position)
+    if text[position] != "{":
+        return []
+    position = skip(position + 1)
+    while text[position] != "}":
+        key, position = decoder.raw_decode(text, position)
+        position = skip(position, ":")
+        if key == "data" and text[position] == "[":
+            entries, position = [], skip(position + 1)
+            while text[position] != "]":
+                entry, end = decoder.raw_decode(text, position)
+                entries.append((position, end, entry))
+                position = skip(end, ",")
+            return entries
+        _, position = decoder.raw_decode(text, position)
+        position = skip(position, ",")
+    return []
 
 
 def _insert_model_list_entry(text):
     """``asset/model_list.json`` with VAGNN's entry after the last of RecBole's own general models.
 
-    The file is edited as text, in its own indentation, so that the diff is the entry alone.
+    The entry is inserted into the text, in the file's own indentation, so that the diff is the entry alone.
     """
-    entries = list(re.finditer(r"\{[^{}]*\}", text))
     general = [
-        match
-        for match in entries
-        if '"General Recommendation"' in match.group(0) and '"repository": "RecBole"' in match.group(0)
+        (start, end, entry)
+        for start, end, entry in _json_entries(text)
+        if isinstance(entry, dict)
+        and entry.get("category") == "General Recommendation"
+        and entry.get("repository") == "RecBole"
     ]
     if not general:
         raise InputError(f"{DOCS['model_list']}: no entry of RecBole's general models to add VAGNN's after")
-    last = general[-1]
-    line_start = text.rfind("\n", 0, last.start()) + 1
-    indent = text[line_start : last.start()]
-    key_indent = re.search(r"\n([ \t]*)\"", last.group(0)).group(1)
-    body = ",\n".join(f"{key_indent}{json.dumps(key)}: {json.dumps(value)}" for key, value in MODEL_LIST_ENTRY.items())
-    entry = f",\n{indent}{{\n{body}\n{indent}}}"
-    inserted = text[: last.end()] + entry + text[last.end() :]
+    start, end, _ = general[-1]
+    indent = text[text.rfind("\n", 0, start) + 1 : start]
+    entry_lines = text[start:end].splitlines()
+    key_line = entry_lines[1] if len(entry_lines) > 1 else indent + "    "
+    step = key_line[len(indent) : len(key_line) - len(key_line.lstrip())]
+    entry = json.dumps(MODEL_LIST_ENTRY, indent=step).replace("\n", "\n" + indent)
+    inserted = f"{text[:end]},\n{indent}{entry}{text[end:]}"
     json.loads(inserted)  # still one JSON document
     return inserted
 
@@ -371,8 +475,9 @@ def contribution(root):
     for target, sources in SOURCES.items():
         existing = root / target
         text = existing.read_text(encoding="utf-8") if existing.is_file() and sources[0][1] == "append" else None
+        module = ".".join(Path(target).with_suffix("").parts)
         for source, how in sources:
-            code = rewrite((PACKAGE_DIR / source).read_text(encoding="utf-8"))
+            code = rewrite((PACKAGE_DIR / source).read_text(encoding="utf-8"), module)
             if how == "new":
                 text = code
             else:
@@ -400,14 +505,11 @@ def contribution(root):
     files[DOCS["api_page"]] = (
         ".. automodule:: recbole.model.general_recommender.vagnn\n   :members:\n   :undoc-members:\n   :show-inheritance:\n"
     )
-    edits = {
-        "model_intro": (r"^\s+model/general/\w+\s*$", "model/general/vagnn"),
-        "api_index": (r"^\s+recbole\.model\.general_recommender\.\w+\s*$", "recbole.model.general_recommender.vagnn"),
-    }
-    for key, (pattern, line) in edits.items():
+    toctrees = {"model_intro": "model/general/", "api_index": "recbole.model.general_recommender."}
+    for key, prefix in toctrees.items():
         if (root / DOCS[key]).is_file():
             files[DOCS[key]] = _insert_toctree_line(
-                (root / DOCS[key]).read_text(encoding="utf-8"), pattern, line, DOCS[key]
+                (root / DOCS[key]).read_text(encoding="utf-8"), prefix, f"{prefix}vagnn", DOCS[key]
             )
     if (root / DOCS["model_list"]).is_file():
         files[DOCS["model_list"]] = _insert_model_list_entry((root / DOCS["model_list"]).read_text(encoding="utf-8"))
@@ -437,13 +539,18 @@ def write_files(root, files):
 
 
 def recbole_patch(recbole_dir):
-    """:data:`RECBOLE_FIXES` as a unified diff (``a/recbole/...``) of the RecBole sources in ``recbole_dir``."""
+    """The edits of :data:`recbole_vagnn.utils.compat.FIXES` as a unified diff (``a/recbole/...``) of the
+    RecBole sources in ``recbole_dir``, one part per file."""
     root = Path(recbole_dir).parent
+    edits = {}
+    for fix in compat.FIXES:
+        for relative, pairs in fix.edits.items():
+            edits.setdefault(relative, []).extend(pairs)
     diff = []
-    for relative, fixes in RECBOLE_FIXES.items():
+    for relative in sorted(edits):
         original = (root / relative).read_text(encoding="utf-8")
         fixed = original
-        for old, new in fixes:
+        for old, new in edits[relative]:
             if old not in fixed:
                 raise InputError(f"{root / relative}: no '{old.strip()}'; the patch is made from RecBole 1.2.1's files")
             fixed = fixed.replace(old, new)
@@ -468,6 +575,19 @@ def _git(checkout, *args):
     return done.stdout
 
 
+def _version(init):
+    """The ``__version__ = "..."`` that ``recbole/__init__.py`` assigns, or None."""
+    try:
+        tree = ast.parse(init.read_text(encoding="utf-8"))
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        targets = [getattr(target, "id", None) for target in getattr(node, "targets", [])]
+        if isinstance(node, ast.Assign) and "__version__" in targets and isinstance(node.value, ast.Constant):
+            return node.value.value
+    return None
+
+
 def check_checkout(checkout):
     """Refuse, in one line, a folder that is not a clean git checkout of a RecBole version this package knows."""
     checkout = Path(checkout)
@@ -479,9 +599,9 @@ def check_checkout(checkout):
     )
     if inside.returncode or Path(inside.stdout.strip()).resolve() != checkout.resolve():
         raise InputError(f"--into {checkout}: not the top of a git checkout; clone RecBole there first")
-    version = re.search(r"__version__\s*=\s*['\"]([^'\"]+)", init.read_text(encoding="utf-8"))
-    if not version or version.group(1) not in KNOWN_RECBOLE_VERSIONS:
-        found = version.group(1) if version else "none"
+    version = _version(init)
+    if version not in KNOWN_RECBOLE_VERSIONS:
+        found = version or "none"
         raise InputError(
             f"--into {checkout}: RecBole version {found}; this package knows {', '.join(KNOWN_RECBOLE_VERSIONS)}"
         )

@@ -52,7 +52,7 @@ Choices where the paper is open or its code differs (config key in brackets):
   convention. BPR terms are batch means (RecBole's ``BPRLoss``) rather than the paper's sums,
   which only rescales the learning rate.
 - Training (not in the paper's text): the benchmark and quick start train every model under one
-  convergence rule (:mod:`recbole_vagnn.trainer.convergence`); the paper's literal batch 4096 and patience of
+  convergence rule (the plugin trainer's, in its convergence module); the paper's literal batch 4096 and patience of
   10 epochs are ``properties/presets/paper-training.yaml``. The trainer validates VA-GNN a second
   time inside :meth:`VAGNN.video_score_only` (y = e_u.e_v) and warns when that scores higher.
 - Ablations of the paper's Table 3 are switches: (A) ``use_cl: False``, (B)
