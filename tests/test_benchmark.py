@@ -68,6 +68,7 @@ def test_ablation_labels_map_to_the_switches():
     assert labels.resolve("NGCF") == ("NGCF", {})
 
 
+@pytest.mark.slow
 def test_sweep_on_a_two_point_grid_with_local_ray(tmp_path, capsys):
     ray = pytest.importorskip("ray")
     try:
@@ -119,6 +120,7 @@ def test_table_marks_best_and_runner_up_by_value_with_ties():
     assert "| Improv. (%) | 0.00 |" in table
 
 
+@pytest.mark.slow
 def test_a_stored_run_is_reused_only_with_the_same_identity(tmp_path, capsys):
     out, data = tmp_path / "out", tmp_path / "data"
     shutil.copytree(EMBEDDED_DATA_DIR / "vagnn-demo", data / "vagnn-demo")
@@ -145,6 +147,7 @@ def test_a_stored_run_is_reused_only_with_the_same_identity(tmp_path, capsys):
     assert json.loads(stored.read_text())["test"].keys() == first["test"].keys()
 
 
+@pytest.mark.slow
 def test_tune_gives_every_model_the_same_budget_and_chooses_on_validation(tmp_path, capsys):
     ray = pytest.importorskip("ray")
     out = tmp_path / "out"

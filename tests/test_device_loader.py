@@ -95,6 +95,7 @@ def test_the_fast_path_is_used_where_it_applies_and_can_be_switched_off():
     assert isinstance(kept[0], TrainDataLoader) and not isinstance(kept[1], DeviceFullSortEval)
 
 
+@pytest.mark.slow
 def test_a_seeded_run_on_the_fast_path_repeats():
     from recbole_vagnn.quick_start import run_recbole
 

@@ -180,6 +180,7 @@ def test_presets_are_found_from_any_folder(tiny_root, tmp_path):
     assert config["uvl_min_links"] == 5  # the preset's value, not the default 1
 
 
+@pytest.mark.slow
 def test_run_recbole_reports_a_bad_value_in_one_line_and_writes_nothing(tmp_path):
     done = subprocess.run(
         [sys.executable, str(REPO / "run_recbole.py"), "--model=VAGNN", "--train_batch_size=0"],

@@ -60,6 +60,7 @@ def test_importing_the_package_leaves_torch_load_alone():
     assert trainer.__name__ == "Trainer" and trainer is get_trainer(get_model("LightGCN").type, "LightGCN")
 
 
+@pytest.mark.slow
 def test_command_line_runs_a_recbole_model_with_recbole_flags(tmp_path):
     done = subprocess.run(
         [sys.executable, str(REPO / "run_recbole.py"), "--model=BPR", "--epochs=1", "--show_progress=False"],
@@ -87,6 +88,7 @@ def test_the_log_names_the_losses_and_the_best_epoch_as_the_result_does(caplog):
     assert saved_after and saved_after[-1] == result["best_epoch"]
 
 
+@pytest.mark.slow
 def test_the_readme_quotes_what_the_quick_start_command_prints():
     """The README's Quick start names the test Recall@10 that `recbole-vagnn run --model=VAGNN` ends with."""
     from recbole_vagnn.quick_start import run_recbole

@@ -75,6 +75,7 @@ def assert_per_user_means_are_recboles(result):
         assert len(values) == len(result["test_users"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["plain", "tri"])
 @pytest.mark.parametrize("model", GENERAL_MODELS)
 def test_every_recbole_general_model_trains_and_evaluates_through_run(data_root, model, dataset):
@@ -177,6 +178,7 @@ SETTINGS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order, split, mode", SETTINGS)
 def test_every_evaluation_setting_runs_with_recboles_default_metrics(data_root, order, split, mode, caplog):
     eval_args = {"split": {"LS": "valid_and_test"} if split == "LS" else {"RS": [0.8, 0.1, 0.1]}, "order": order}
@@ -192,6 +194,7 @@ def test_every_evaluation_setting_runs_with_recboles_default_metrics(data_root, 
     assert fast == (mode == "full")  # sampled evaluation steps aside for RecBole's loaders, with a note
 
 
+@pytest.mark.slow
 def test_recboles_own_features_step_the_fast_path_aside_with_a_note(data_root, caplog):
     cases = {
         "BPR": (

@@ -131,6 +131,7 @@ def recommend_cli(*args, cwd):
     )
 
 
+@pytest.mark.slow
 def test_command_line_batch_mode_streams_every_user_to_a_file(trained, tmp_path):
     root, files = trained
     out = tmp_path / "all.csv"

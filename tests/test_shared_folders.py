@@ -18,6 +18,8 @@ import pytest
 from recbole_vagnn.experiments import benchmark
 from recbole_vagnn.experiments.run_store import RunLock
 
+pytestmark = pytest.mark.slow  # every test here starts processes or a Ray cluster
+
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
 
 SAME_SECOND_RUN = """
@@ -37,6 +39,7 @@ from pathlib import Path
 from recbole_vagnn.cli.base import run_main
 from recbole_vagnn.experiments import benchmark
 from recbole_vagnn.trainer.trainer import PluginTrainerMixin
+
 save = PluginTrainerMixin._save_checkpoint
 def save_and_hold(self, *args, **kwargs):
     save(self, *args, **kwargs)

@@ -6,6 +6,7 @@ import torch
 from recbole_vagnn.experiments.speed import time_models
 
 
+@pytest.mark.slow
 def test_time_models_reports_epoch_time_loader_share_and_a_profile(capsys):
     results = time_models("vagnn-demo", None, ["LightGCN", "VAGNN"], epochs=1, profile=True)
     for name in ("LightGCN", "VAGNN"):

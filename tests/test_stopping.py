@@ -44,6 +44,7 @@ def test_a_margin_in_standard_errors_keeps_small_gains_from_resetting_the_patien
     assert replay(run, 100, ties_improve=False, margin_se=1.0)[:2] == (4, 5)  # a longer patience waits for 0.32
 
 
+@pytest.mark.slow
 def test_replaying_the_recorded_rule_gives_the_trainers_own_stop_and_checkpoint(tmp_path):
     config = {"record_test_curve": True, "show_progress": False, "state": "WARNING", "min_train_steps": 0}
     config.update({"stopping_step": 2, "patience_steps": 50, "epochs": 60})
@@ -98,6 +99,7 @@ def test_one_lucky_validation_after_the_peak_neither_becomes_the_checkpoint_nor_
     assert replay(recorded(falling, stopping_step=6), 0, ties_improve=False)[0] == 4
 
 
+@pytest.mark.slow
 def test_the_trainer_takes_the_margin_and_the_ties_from_the_config():
     from recbole_vagnn.trainer.convergence import EarlyStopping, standard_error
 

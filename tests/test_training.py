@@ -1,11 +1,14 @@
 """Training VA-GNN on the embedded data: reproducible, and better than untrained and popularity."""
 
+import pytest
+
 from recbole_vagnn.quick_start import build_data_and_model, run_recbole
 from recbole_vagnn.utils.utils import get_trainer
 
 QUIET = {"show_progress": False}
 
 
+@pytest.mark.slow
 def test_seeded_runs_are_reproducible():
     first = run_recbole(model="VAGNN", config_dict={"epochs": 2, **QUIET})
     second = run_recbole(model="VAGNN", config_dict={"epochs": 2, **QUIET})
@@ -13,6 +16,7 @@ def test_seeded_runs_are_reproducible():
     assert first["test_result"] == second["test_result"]
 
 
+@pytest.mark.slow
 def test_training_beats_the_untrained_model_and_popularity():
     config, model, _, train_data, valid_data, _ = build_data_and_model("VAGNN", config_dict=QUIET)
     # the graph trained on is the walk-augmented one: more edges than the training interactions

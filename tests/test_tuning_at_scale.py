@@ -26,6 +26,7 @@ def trial_runs(out, dataset="vagnn-demo"):
     return {p.stem: json.loads(p.read_text()) for p in (out / "runs" / dataset / "tune").glob("*.json")}
 
 
+@pytest.mark.slow  # starts a Ray cluster
 def test_tuning_runs_with_relative_paths_prints_validation_and_time_left_and_asha_stops_early(
     tmp_path, capsys, shutdown_ray
 ):
@@ -61,6 +62,7 @@ def test_a_missing_dataset_fails_once_before_ray_starts(tmp_path, capsys):
     assert not ray.is_initialized()
 
 
+@pytest.mark.slow  # starts a Ray cluster
 def test_the_first_failed_trial_stops_the_tuning_in_one_line(tmp_path, capsys, shutdown_ray):
     """A dataset whose Config is fine but whose rows are not: every trial fails while loading it."""
     folder = tmp_path / "data" / "broken"
@@ -79,6 +81,7 @@ class Trial:
     title, setting = "LightGCN trial 1/2", "reg_weight=0.001"
 
 
+@pytest.mark.slow  # starts a Ray cluster
 def test_a_failure_of_ray_itself_reruns_the_unfinished_trials_and_a_trials_own_error_does_not(tmp_path, shutdown_ray):
     def dies_once(marker, device_config=None, report=None):  # defined here: Ray's workers cannot import tests/
         """A trial whose worker process dies the first time (as when Ray cannot start it), then trains."""
@@ -123,6 +126,7 @@ def test_a_trial_trains_on_the_gpu_ray_assigned_not_on_recboles_gpu_id(monkeypat
     assert trial_device_config(["1", "2"]) == {"gpu_id": "1,2"}
 
 
+@pytest.mark.slow  # starts a Ray cluster
 def test_a_two_node_cluster_runs_trials_on_both_nodes_with_the_results_of_a_local_run(tmp_path, shutdown_ray):
     from ray.cluster_utils import Cluster
 
