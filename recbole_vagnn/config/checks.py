@@ -20,7 +20,8 @@ from pathlib import Path
 import yaml
 
 from recbole_vagnn.config.schema import load_schema
-from recbole_vagnn.utils.errors import ConfigError
+from recbole_vagnn.data.atomic import typed_header
+from recbole_vagnn.utils.errors import ConfigError, InputError
 from recbole_vagnn.utils.paths import PROPERTIES_DIR
 
 SCHEMA = load_schema()
@@ -152,12 +153,10 @@ def warn_unknown_keys(external_config_dict, model_class):
 
 def _header_fields(path, separator, encoding):
     """Field names of an atomic file's typed header, or None if the header is malformed (the dataset says how)."""
-    with open(path, "rb") as handle:
-        first = handle.readline().removeprefix(b"\xef\xbb\xbf").decode(encoding, errors="replace").rstrip("\r\n")
-    fields = first.split(separator)
-    if not first.strip() or any(":" not in field or "," in field for field in fields):
+    try:
+        return typed_header(path, separator, encoding)[1]
+    except InputError:
         return None
-    return [field.partition(":")[0] for field in fields]
 
 
 def check_interaction_file(config):

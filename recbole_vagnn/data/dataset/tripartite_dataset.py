@@ -44,13 +44,12 @@ import scipy.sparse as sp
 from recbole.data.dataset import Dataset
 from recbole.utils import FeatureSource, FeatureType
 
+from recbole_vagnn.data.atomic import BOM, typed_header
 from recbole_vagnn.data.link_lift import format_link_lift, link_lift
 from recbole_vagnn.data.user_vlogger import core_filter, user_vlogger_links
 from recbole_vagnn.utils.errors import InputError
 
 USER_VLOGGER_SUFFIX = "uvl"
-
-BOM = b"\xef\xbb\xbf"
 
 
 class TripartiteDataError(InputError, ValueError):
@@ -115,33 +114,11 @@ class TripartiteDataset(Dataset):
 
     def _checked_header(self, filepath):
         """``(first line as bytes, field names)`` of an atomic file, after checking the typed, tab-separated header."""
-        with open(filepath, "rb") as handle:
-            first = handle.readline()
-        if not first.strip():
-            raise TripartiteDataError(
-                f"{filepath}: the file is empty; line 1 must be the typed header, "
-                "e.g. 'user_id:token<TAB>item_id:token<TAB>timestamp:float'"
-            )
-        text = first.removeprefix(BOM).decode(self.config["encoding"] or "utf-8", errors="replace").rstrip("\r\n")
         separator = self.config["field_separator"]
-        fields = text.split(separator)
-        if len(fields) == 1 and "," in text:
-            raise TripartiteDataError(f"{filepath}: line 1 is comma-separated; atomic files separate fields by tabs")
-        types = {kind.value for kind in FeatureType}
-        for field in fields:
-            name, _, kind = field.partition(":")
-            if not kind:
-                raise TripartiteDataError(
-                    f"{filepath}: header field '{field}' has no type; write it as '{field}:token' (ids) or "
-                    f"'{field}:float' (numbers)"
-                )
-            if kind not in types:
-                raise TripartiteDataError(
-                    f"{filepath}: header field '{field}' has the unknown type '{kind}'; use one of {sorted(types)}"
-                )
+        first, fields = typed_header(filepath, separator, self.config["encoding"], error=TripartiteDataError)
         if len(separator) == 1:
             self._check_field_counts(filepath, len(fields), separator)
-        return first, [field.partition(":")[0] for field in fields]
+        return first, fields
 
     @staticmethod
     def _check_field_counts(filepath, expected, separator):
