@@ -208,7 +208,7 @@ def test_the_raw_samples_convert_as_the_readme_shows_and_help_lists_their_column
     for name in ("wechat", "takatak"):
         assert all((tmp_path / name / f"{name}.{suffix}").is_file() for suffix in ("inter", "item", "uvl"))
     capsys.readouterr()
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "docs" / "source" / "user_guide" / "data.rst").read_text(encoding="utf-8")
     for module, read in (
         (wechat, wechat.ACTION_COLUMNS + ["feedid", "authorid", "videoplayseconds"]),
         (takatak, takatak.COLUMNS),

@@ -22,7 +22,8 @@ and are stored like any run (``runs/NAME/tune/LABEL-trialK.json``), so a killed 
 VA-GNN (or the ``--reference`` model) is compared with the best other model of every metric by a
 paired Wilcoxon signed-rank test over test users (:mod:`recbole_vagnn.experiments.significance`);
 a significant improvement (p < 0.05) is marked with ``†``, and the CSV carries the p-values. The
-table's header gives the dataset's link lift (:mod:`recbole_vagnn.data.link_lift`). For each model and seed the finished run is stored as
+table's header gives the command that made it, the versions, the date and the machine
+(:func:`~recbole_vagnn.experiments.report.provenance_lines`), then the dataset's link lift (:mod:`recbole_vagnn.data.link_lift`). For each model and seed the finished run is stored as
 ``OUT/runs/NAME/LABEL-seedS.json`` (written atomically) with its identity: the model, the SHA-256
 of the dataset's files, every effective config value and the versions of this package, RecBole
 and torch. A stored run is reused only when its identity equals the new run's (so a killed
@@ -53,6 +54,7 @@ budget and choice) and :mod:`~recbole_vagnn.experiments.report` (tables, CSV, ch
 ties them together and holds the command line.
 """
 
+import sys
 from pathlib import Path
 
 from recbole_vagnn.cli.base import argument_parser, run_main
@@ -64,6 +66,7 @@ from recbole_vagnn.experiments.report import (
     curve_chart,
     markdown_table,
     metric_name,
+    provenance_lines,
     significance,
     summarise,
     trials_table,
@@ -87,8 +90,13 @@ def benchmark(
     stem=None,
     trials=None,
     ray_options=None,
+    command=None,
 ):
-    """Run (or tune, with ``trials``) every label, then write the table, CSV and charts; return the rows."""
+    """Run (or tune, with ``trials``) every label, then write the table, CSV and charts; return the rows.
+
+    ``command``: the arguments after ``recbole-vagnn`` that made this table, for its header (default:
+    ``benchmark`` and this process's arguments).
+    """
     from recbole_vagnn.data.link_lift import format_link_lift
 
     out_dir = Path(out_dir)
@@ -118,7 +126,12 @@ def benchmark(
     )
     verdicts = [vlogger_parts_verdict(names.get(label, label), label_runs[0]) for label, label_runs in runs.items()]
     verdict = " ".join(v for v in verdicts if v) if chosen else ""
+    provenance = provenance_lines(
+        command or ["benchmark", *sys.argv[1:]], first_run.get("identity", {}).get("config", {}).get("device")
+    )
     header = [
+        *provenance,
+        "",
         f"{format_link_lift(lift)}." + (f" {verdict}" if verdict else ""),
         "",
         f"Protocol: {protocol}; early stopping on valid {valid_name} under the convergence rule.",
@@ -142,7 +155,7 @@ def benchmark(
     curve_chart(runs, names, out_dir / f"{stem}-curves.png", f"{dataset}: validation curves, seed {seeds[0]}")
     print(f"\n{table}")
     if trial_runs:
-        trials_text = trials_table(trial_runs, names, f"{dataset}: tuning trials, seed {seeds[0]}")
+        trials_text = trials_table(trial_runs, names, f"{dataset}: tuning trials, seed {seeds[0]}", provenance)
         (out_dir / f"{stem}-trials.md").write_text(trials_text)
         print(trials_text)
     print(f"wrote {out_dir / stem}.md, .csv, .png, -curves.png" + (", -trials.md" if trial_runs else ""))
@@ -195,6 +208,7 @@ def main(argv=None):
         action="store_true",
         help="log every run's epochs (RecBole's state: INFO) and Ray's own output; else warnings only",
     )
+    command = ["benchmark", *(sys.argv[1:] if argv is None else argv)]
     args, base_config = parse_experiment_arguments(parser, argv)
     if not args.verbose:  # one line per run from the benchmark itself; the stored runs keep the curves
         base_config["state"] = "WARNING"
@@ -239,6 +253,7 @@ def main(argv=None):
         stem=stem,
         trials=trials,
         ray_options=ray_options,
+        command=command,
     )
 
 

@@ -4,12 +4,80 @@ Every metric the runs were evaluated with (the config's ``metrics`` and ``topk``
 RecBole's order; for a metric where smaller is better (RecBole's ``smaller_metrics``: MAE, RMSE,
 LogLoss, GiniIndex, AveragePopularity) the best value is the smallest. Significance tests need
 per-user values (:mod:`recbole_vagnn.evaluator.evaluator`); the table says which metrics have none.
+
+Every Markdown file the benchmark writes opens, under its title, with :func:`provenance_lines`: the
+command that made it, the versions, the date and the machine, so that a table copied into the
+manual says what it is a measurement of.
 """
 
+import datetime
 import json
+import os
+import platform
+import shlex
 import statistics
 
 from recbole_vagnn.experiments.jobs import settings_text
+
+PROVENANCE_KEYS = ("command", "version", "date", "machine")
+
+
+def _cpu_name():
+    """The processor's model name where the system tells it (Linux: /proc/cpuinfo), else platform's guess."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count()
+
+
+def machine_text(device=None):
+    """``Linux x86_64, 2 CPU cores (MODEL), 2 torch threads, device cpu`` plus the GPUs torch sees."""
+    import torch
+
+    text = f"{platform.system()} {platform.machine()}, {_cores()} CPU cores ({_cpu_name()}), {torch.get_num_threads()} torch threads"
+    if torch.cuda.is_available():
+        names = [torch.cuda.get_device_name(k) for k in range(torch.cuda.device_count())]
+        text += ", GPU " + ", ".join(names)
+    else:
+        text += ", no GPU"
+    return text + (f"; runs on {device}" if device else "")
+
+
+def provenance_lines(command, device=None, today=None):
+    """The header of a results file: one Markdown list item per :data:`PROVENANCE_KEYS` entry.
+
+    ``command`` is the argument list after ``recbole-vagnn`` (e.g. ``["benchmark", "--tune"]``) or a
+    string; ``device`` the device the runs trained on (their config's ``device``).
+    """
+    import recbole
+    import torch
+
+    from recbole_vagnn import __version__
+
+    if not isinstance(command, str):
+        command = shlex.join(["recbole-vagnn", *command])
+    versions = (
+        f"recbole-vagnn {__version__}, RecBole {recbole.__version__}, torch {torch.__version__}, "
+        f"Python {platform.python_version()}"
+    )
+    today = today or datetime.date.today()
+    return [
+        f"- command: `{command}`",
+        f"- version: {versions}",
+        f"- date: {today.isoformat()}",
+        f"- machine: {machine_text(device)}",
+    ]
 
 
 def metric_keys(runs_by_label):
@@ -223,13 +291,16 @@ def vlogger_parts_verdict(label, run):
     )
 
 
-def trials_table(trial_runs, names, title):
+def trials_table(trial_runs, names, title, header_lines=()):
     """Every trial of every model: its setting, validation score and standard error over users.
 
     ``≈`` marks a trial within one standard error of the chosen one (its SE): choosing between
-    those is a coin toss on this validation set.
+    those is a coin toss on this validation set. ``header_lines`` go under the title.
     """
-    lines = [f"### {title}", "", "| Model | trial | setting | valid ± SE | |", "|---|---|---|---|---|"]
+    lines = [f"### {title}", "", *header_lines]
+    if header_lines:
+        lines.append("")
+    lines += ["| Model | trial | setting | valid ± SE | |", "|---|---|---|---|---|"]
     for label, runs in trial_runs.items():
         best = max(runs, key=lambda run: run["choice_score"])
         for k, run in enumerate(runs, start=1):
