@@ -52,7 +52,7 @@ OLD_INTEGER_AT_LEAST = {
     "eval_batch_size": 1,
     "embedding_size": 1,
     "n_layers": 1,
-    "eval_step": 1,
+    "eval_step": 0,  # 0: no validation, as in RecBole (was 1: refused)
     "stopping_step": 1,
     "uvl_min_videos": 0,
     "uvl_min_links": 0,
@@ -62,6 +62,7 @@ OLD_INTEGER_AT_LEAST = {
     "max_train_steps": 0,
     "stopping_window": 1,
 }
+ADDED_BOOLEAN_KEYS = {"training_defaults"}  # keys added since the hand-written schema
 OLD_POSITIVE_NUMBERS = {"learning_rate", "cl_temperature", "ssl_tau", "gtn_beta", "gtn_gamma"}
 OLD_NON_NEGATIVE_NUMBERS = {
     "reg_weight",
@@ -86,14 +87,20 @@ OLD_CHOICES = {
 
 
 def test_the_derived_rules_are_the_old_hand_written_ones():
-    assert set(checks.BOOLEAN_KEYS) == OLD_BOOLEAN_KEYS
+    assert set(checks.BOOLEAN_KEYS) == OLD_BOOLEAN_KEYS | ADDED_BOOLEAN_KEYS
     assert checks.INTEGER_AT_LEAST == OLD_INTEGER_AT_LEAST
     assert set(checks.POSITIVE_NUMBERS) == OLD_POSITIVE_NUMBERS
     assert set(checks.NON_NEGATIVE_NUMBERS) == OLD_NON_NEGATIVE_NUMBERS
     assert set(checks.PROBABILITIES) == OLD_PROBABILITIES
     assert checks.CHOICES == OLD_CHOICES  # the order too: the messages list the choices in it
     checked = {key for key, rule in load_schema().rules.items() if rule.checked}
-    old = OLD_BOOLEAN_KEYS | set(OLD_INTEGER_AT_LEAST) | OLD_POSITIVE_NUMBERS | OLD_NON_NEGATIVE_NUMBERS
+    old = (
+        OLD_BOOLEAN_KEYS
+        | ADDED_BOOLEAN_KEYS
+        | set(OLD_INTEGER_AT_LEAST)
+        | OLD_POSITIVE_NUMBERS
+        | OLD_NON_NEGATIVE_NUMBERS
+    )
     assert checked == old | OLD_PROBABILITIES | set(OLD_CHOICES)  # no key checked that was not before
 
 

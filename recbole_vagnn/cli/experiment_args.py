@@ -40,7 +40,8 @@ def parse_experiment_arguments(parser, argv):
             raise ConfigError(f"--config_files: {file}: file not found")
     args.config_files = args.config_files or None
     args.out = str(Path(args.out).resolve())
-    base_config = {"data_path": str(folder.parent.resolve()) + os.sep}
+    # one protocol for every model of a comparison, on any data: this package's training defaults
+    base_config = {"data_path": str(folder.parent.resolve()) + os.sep, "training_defaults": True}
     if args.epochs is not None:
         base_config["epochs"] = args.epochs
     return args, base_config

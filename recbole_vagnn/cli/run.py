@@ -19,16 +19,19 @@ def main(argv=None):
             "Any RecBole or recbole-vagnn config key works as --key value or --key=value, e.g. --learning_rate 0.002 "
             "--train_batch_size=512 --lambda1 0.5. Every key's type, range or choices, default and description: "
             "python -m recbole_vagnn.config.schema prints the table (--rst for reStructuredText). Each is declared "
-            "once, on the key's line in the package's properties/ folder: overall.yaml (every run, with the "
-            "convergence rule), dataset/tripartite.yaml, protocol/paper.yaml, model/MODEL.yaml, and RecBole's own "
-            "checked keys in recbole_keys.yaml; the presets are in presets/."
+            "once, on the key's line in the package's properties/ folder: overall.yaml (every run), training.yaml "
+            "(this package's training defaults and convergence rule: tripartite data and VAGNN, SimGCL, GTN), "
+            "dataset/tripartite.yaml, protocol/paper.yaml, model/MODEL.yaml, and RecBole's own checked keys in "
+            "recbole_keys.yaml; the presets are in presets/."
         ),
     )
     parser.add_argument("--model", "-m", default="VAGNN", help="model name: VAGNN, SimGCL, GTN or any RecBole model")
     parser.add_argument("--dataset", "-d", default=DEFAULT_DATASET, help="dataset name (folder under --data_path)")
     add_config_files_flag(parser)
     parser.add_argument(
-        "--epochs", default=None, help="RecBole's cap on training epochs (None: properties/overall.yaml's 500)"
+        "--epochs",
+        default=None,
+        help="RecBole's cap on training epochs (None: training.yaml's 500 where it applies, else RecBole's 300)",
     )
     parser.add_argument(
         "--data_path", default=None, help="folder holding the dataset folder (None: dataset/, then the embedded data)"

@@ -1,11 +1,37 @@
 """RecBole ``Config`` that knows this package's models, defaults and embedded datasets.
 
-Defaults are layered, lowest priority first: RecBole's own properties, then this project's
-``properties/overall.yaml``, ``properties/dataset/tripartite.yaml`` (the file schema) and
-``properties/protocol/paper.yaml`` (the paper's evaluation protocol), both only for tripartite
-datasets, i.e. folders holding a ``NAME.uvl`` file, then ``properties/model/MODEL.yaml`` and
-``properties/dataset/NAME.yaml``. Config files, ``config_dict`` and the command line override
-all of them, exactly as in RecBole.
+Defaults are layered, lowest priority first:
+
+1. RecBole's own properties (``overall.yaml``, the model's, the quick-start files of its model type);
+2. ``properties/overall.yaml``, every run: this package's own keys, each at the value under which
+   a run is RecBole's (no RecBole key is set there);
+3. ``properties/training.yaml``, this package's training defaults (batch 4096, 500 epochs, the
+   convergence rule, the windowed early-stopping rule, the fast loader, large evaluation
+   batches): for tripartite datasets (folders holding a ``NAME.uvl`` file) and this package's
+   models (VAGNN, SimGCL, GTN) only, or as the key ``training_defaults`` says (True: every run,
+   as the benchmark sets it; False: none); ``Config.training_defaults`` says whether it applied;
+4. ``properties/dataset/tripartite.yaml`` (the file schema) and ``properties/protocol/paper.yaml``
+   (the paper's evaluation protocol), both only for tripartite datasets;
+5. ``properties/model/MODEL.yaml``, where layer 3 applies (the files of RecBole's models there are
+   the comparison's settings on tripartite data);
+6. ``properties/dataset/NAME.yaml``, every run.
+
+So a RecBole model on data that is not tripartite runs with RecBole's defaults, loaders and random
+streams, and gives plain RecBole's result with the same seed; any key of the upper layers may be
+set on such a run too (``--fast_loader=True``). Config files, ``config_dict`` and the command line
+override all of them, exactly as in RecBole, and what the user sets there is never changed
+afterwards: the convergence rule (:func:`recbole_vagnn.trainer.convergence.apply_training_schedule`)
+fills only a ``train_batch_size`` or ``stopping_step`` the user did not set. Two settings follow
+RecBole's meaning where RecBole's and this package's differ:
+
+- an explicit ``stopping_step`` with none of this package's stopping keys (``patience_steps``,
+  ``min_train_steps``, ``stopping_window``, ``stopping_ties_improve``, ``stopping_margin_se``)
+  set is RecBole's early stopping: the last score alone, ties count, no minimum of steps
+  (:data:`RECBOLE_STOPPING`); with any of them set, the others keep their defaults;
+- a partial ``eval_args`` on tripartite data is merged key by key with the paper protocol's, as
+  RecBole merges one with its own defaults (``Config._set_default_parameters``): ``{split: {RS:
+  [0.8, 0.1, 0.1]}}`` splits at random but keeps ordering by time, grouping by user and full
+  ranking. On other data RecBole's own merge applies.
 """
 
 import os
@@ -20,6 +46,7 @@ from recbole_vagnn.utils import compat
 from recbole_vagnn.utils.errors import ConfigError
 from recbole_vagnn.utils.paths import (
     DEFAULT_DATASET,
+    PACKAGE_MODELS,
     PROPERTIES_DIR,
     config_file_path,
     dataset_dir,
@@ -28,6 +55,15 @@ from recbole_vagnn.utils.paths import (
 from recbole_vagnn.utils.utils import get_model
 
 compat.apply()  # before RecBole's Config runs, the first RecBole code of every run
+
+RECBOLE_STOPPING = {
+    "patience_steps": 0,
+    "min_train_steps": 0,
+    "stopping_window": 1,
+    "stopping_ties_improve": True,
+    "stopping_margin_se": 0.0,
+}
+"""This package's stopping keys at RecBole's early stopping: what an explicit ``stopping_step`` alone gets."""
 
 
 def is_tripartite(folder, dataset):
@@ -84,12 +120,39 @@ class Config(RecBoleConfig):
         folder = dataset_dir(self.external_config_dict.get("data_path"), dataset)
         if not folder.is_dir():
             raise missing_dataset_error(dataset, folder)
+        self._dataset_folder = folder
         if "data_path" not in self.external_config_dict:
             self.internal_config_dict["data_path"] = str(folder.parent) + os.sep
+        tripartite = is_tripartite(folder, dataset)
+        chosen = self.external_config_dict.get("training_defaults")
+        self.training_defaults = (tripartite or model in PACKAGE_MODELS) if chosen is None else chosen is True
         layers = [PROPERTIES_DIR / "overall.yaml"]
-        if is_tripartite(folder, dataset):  # the file schema, then the paper's evaluation protocol
+        if self.training_defaults:
+            layers += [PROPERTIES_DIR / "training.yaml"]
+        if tripartite:  # the file schema, then the paper's evaluation protocol
             layers += [PROPERTIES_DIR / "dataset" / "tripartite.yaml", PROPERTIES_DIR / "protocol" / "paper.yaml"]
-        layers += [PROPERTIES_DIR / "model" / f"{model}.yaml", PROPERTIES_DIR / "dataset" / f"{dataset}.yaml"]
+        if self.training_defaults:  # RecBole's models' files here are the comparison's settings on tripartite data
+            layers += [PROPERTIES_DIR / "model" / f"{model}.yaml"]
+        layers += [PROPERTIES_DIR / "dataset" / f"{dataset}.yaml"]
         for file in layers:
             if file.is_file():
                 self._update_internal_config_dict(str(file))
+        explicit = self.external_config_dict
+        if "stopping_step" in explicit and not set(RECBOLE_STOPPING) & set(explicit):
+            self.internal_config_dict.update(RECBOLE_STOPPING)  # RecBole's early stopping for RecBole's key
+        self._protocol_eval_args = dict(self.internal_config_dict.get("eval_args") or {}) if tripartite else None
+
+    def _get_final_config_dict(self):
+        """RecBole's, with a partial ``eval_args`` on tripartite data merged into the protocol's (module docstring)."""
+        final = super()._get_final_config_dict()
+        given = self.external_config_dict.get("eval_args")
+        if self._protocol_eval_args is not None and isinstance(given, dict):
+            final["eval_args"] = {**self._protocol_eval_args, **given}
+        return final
+
+    def _set_default_parameters(self):
+        """RecBole's, but ``data_path`` is the folder found (RecBole reads ml-100k from its own copy, whatever data_path says)."""
+        super()._set_default_parameters()
+        recbole_folder = Path(self.final_config_dict["data_path"])
+        if recbole_folder.resolve() != self._dataset_folder.resolve():
+            self.final_config_dict["data_path"] = str(self._dataset_folder)

@@ -256,7 +256,7 @@ def property_files(directory=None):
     """The property files the schema reads, in the table's order (module docstring)."""
     directory = Path(directory or PROPERTIES_DIR)
     models = sorted((directory / "model").glob("*.yaml"), key=lambda path: (path.stem != "VAGNN", path.stem))
-    files = [directory / "overall.yaml"]
+    files = [directory / "overall.yaml", directory / "training.yaml"]
     files += sorted((directory / "dataset").glob("*.yaml")) + sorted((directory / "protocol").glob("*.yaml"))
     return [file for file in files + models + [directory / ANNOTATION_ONLY] if file.is_file()]
 

@@ -37,15 +37,34 @@ def check_dataset_name(name, what="dataset name"):
     return name
 
 
+def recbole_dataset_example():
+    """RecBole's shipped datasets (``recbole/dataset_example``: ``ml-100k``), found without importing RecBole; None if absent."""
+    spec = importlib.util.find_spec("recbole")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "dataset_example"
+        if path.is_dir():
+            return path
+    return None
+
+
 def dataset_dir(data_path, dataset):
     """Folder RecBole reads ``dataset`` from.
 
-    With no ``data_path`` given, RecBole's default ``dataset/`` is used, and a dataset missing
-    there is taken from the datasets shipped inside this package (the embedded demo data).
+    ``data_path/NAME`` where it exists. With no ``data_path`` given, RecBole's default ``dataset/``
+    is used, and a dataset missing there is taken from the datasets shipped inside this package
+    (the embedded demo data). A dataset that RecBole ships (``recbole/dataset_example``:
+    ``ml-100k``) and no ``data_path`` holds is RecBole's copy, as in RecBole, whose ``Config``
+    reads ``ml-100k`` from there whatever ``data_path`` says (a ``data_path`` that holds its own
+    ``ml-100k`` is read here instead).
     """
     folder = Path(data_path or "dataset/") / check_dataset_name(dataset)
-    if data_path is None and not folder.is_dir() and (EMBEDDED_DATA_DIR / dataset).is_dir():
-        folder = EMBEDDED_DATA_DIR / dataset
+    if folder.is_dir():
+        return folder
+    if data_path is None and (EMBEDDED_DATA_DIR / dataset).is_dir():
+        return EMBEDDED_DATA_DIR / dataset
+    shipped = recbole_dataset_example()
+    if shipped is not None and (shipped / dataset).is_dir():
+        return shipped / dataset
     return folder
 
 

@@ -5,7 +5,10 @@ RecBole builds every training batch on the CPU (sampling negatives per row, buil
 positive indices per user): on a GPU that per-batch work is most of an epoch. These loaders hold
 the training pairs, the training history and the evaluation users' history and positive items on
 the device for the whole run, for every pairwise model (VAGNN, LightGCN, NGCF, SGL, SimGCL, GTN),
-so that the comparison stays fair.
+so that the comparison stays fair. They are on by default (``fast_loader: True``) where this
+package's training defaults apply, tripartite data and this package's models
+(``properties/training.yaml``); a RecBole model on other data keeps RecBole's loaders, and so
+RecBole's random streams and results, unless the run sets ``fast_loader: True``.
 
 - :class:`DeviceTrainLoader` yields batches of (user, positive item, negative item) in a new
   random order each epoch, ``train_batch_size`` rows each, the last one partial, as RecBole's
@@ -138,9 +141,11 @@ def fast_path_refusal(config, model_class):
 
     The device path covers general pairwise models with one uniform negative per row, drawn once per batch, and full ranking
     scored by the model's own ``full_sort_predict``; every ranking metric works on it (RecBole's
-    ``Collector`` gets the same masked score matrix). Anything else (dynamic negative sampling,
-    several or popularity negatives, ``uni100``/``pop100``, value metrics, a model that scores
-    only through ``predict``) goes through RecBole's own loaders.
+    ``Collector`` gets the same masked score matrix). Its training batches come in a new random
+    order every epoch, with negatives outside the user's training history. Anything else (dynamic
+    negative sampling, several or popularity negatives, ``uni100``/``pop100``, value metrics, a
+    model that scores only through ``predict``, ``shuffle: False``, ``repeatable: True``, whose
+    negatives RecBole draws from every item but the positive) goes through RecBole's own loaders.
     """
     sampling = config["train_neg_sample_args"] or {}
     eval_mode = config["eval_args"]["mode"]
@@ -153,6 +158,10 @@ def fast_path_refusal(config, model_class):
         return f"train_neg_sample_args {sampling} is not one uniform negative per row"
     if sampling.get("dynamic"):
         return "dynamic negative sampling (train_neg_sample_args: {dynamic: True}) asks the model for negatives"
+    if config["shuffle"] is False:
+        return "shuffle: False keeps the training order, and the device loader shuffles every epoch"
+    if config["repeatable"]:
+        return "repeatable: True draws negatives from the user's history too, and the device loader never does"
     if modes != {"full"}:
         return f"evaluation mode {eval_mode} is not full ranking"
     if config["eval_type"] != EvaluatorType.RANKING:
