@@ -82,3 +82,102 @@ def test_a_plain_file_without_weights_is_no_checkpoint(tmp_path):
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pth")
     with pytest.raises(CheckpointError, match="no state_dict and config"):
         load_checkpoint(tmp_path / "other.pth")
+
+
+def test_other_parameters_of_numpy_and_scipy_round_trip_through_a_weights_only_file(tmp_path):
+    import numpy as np
+    import scipy.sparse as sp
+
+    from recbole_vagnn.trainer.checkpoint import plain_other_parameter, restore_other_parameter
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(2, 2)
+            self.other_parameter_name = list(values) + ["layer"]
+
+        def other_parameter(self):
+            return {**values, "layer": self.layer}
+
+    values = {
+        "csr": sp.random(5, 4, density=0.4, format="csr", random_state=0),
+        "csc": sp.random(5, 4, density=0.4, format="csc", random_state=1),
+        "dok": sp.random(5, 4, density=0.4, format="dok", random_state=2),  # a dict too
+        "coo_array": sp.coo_array(np.eye(3)),
+        "dense": np.arange(6, dtype=np.float32).reshape(2, 3),
+        "words": np.array(["a", "bc"]),
+        "objects": np.array([[1, "a"], [None, 2.0]], dtype=object),
+        "scalar": np.float64(2.5),
+        "nested": {np.int64(1): [(np.array([1, 2]), [3])]},
+        "tensor": torch.ones(2),
+        "none": None,
+    }
+    torch.save(plain_other_parameter(Model()), tmp_path / "other.pth")
+    restored = restore_other_parameter(torch.load(tmp_path / "other.pth", weights_only=True))
+    assert "layer" not in restored  # the model's own module: its weights are in state_dict
+    for key, value in values.items():
+        got = restored[key]
+        if sp.issparse(value):
+            assert type(got) is type(value) and (got != value).nnz == 0, key
+        elif isinstance(value, np.ndarray):
+            assert got.dtype == value.dtype and got.shape == value.shape and (got == value).all(), key
+        elif isinstance(value, torch.Tensor):
+            assert torch.equal(got, value)
+        elif key != "nested":
+            assert got == value and type(got) is not np.float64, key
+    ((array, three),) = restored["nested"][1]  # int keys, tuples and lists kept; the array restored inside
+    assert list(restored["nested"]) == [1] and array.tolist() == [1, 2] and three == [3]
+
+
+def test_an_other_parameter_no_checkpoint_can_hold_is_one_clear_error():
+    from recbole_vagnn.trainer.checkpoint import plain_other_parameter
+
+    class Model(torch.nn.Module):
+        def other_parameter(self):
+            return {"handle": object()}
+
+    with pytest.raises(CheckpointError, match="the model keeps handle as a builtins.object, which this package"):
+        plain_other_parameter(Model())
+
+
+@pytest.mark.parametrize("model_name", ["ItemKNN", "EASE", "SLIMElastic", "Pop"])
+def test_traditional_models_save_loadable_checkpoints_that_restore_their_matrices(tiny_root, tmp_path, model_name):
+    import numpy as np
+    import scipy.sparse as sp
+
+    _, model, trainer, valid_data = trained(tiny_root, tmp_path, model_name)
+    checkpoint = torch.load(trainer.saved_model_file, weights_only=True)  # raises on any pickled object
+    kept = model.other_parameter()
+    assert set(checkpoint["other_parameter"]) == set(kept)
+    for name in kept:  # forget what training computed; evaluating from the checkpoint restores it
+        setattr(model, name, None)
+    trainer.evaluate(valid_data, load_best_model=True)
+    for name, value in kept.items():
+        restored = getattr(model, name)
+        assert type(restored) is type(value), name
+        if sp.issparse(value):
+            assert (restored != value).nnz == 0
+        else:
+            assert np.array_equal(np.asarray(restored), np.asarray(value))
+
+
+def test_a_pretraining_run_saves_its_model_in_this_packages_format(tiny_root, tmp_path):
+    config = make_config(
+        "RaCT", "tiny", data_path=tiny_root, checkpoint_dir=str(tmp_path / "saved"), pretrain_epochs=1, save_step=10
+    )
+    dataset = create_dataset(config)
+    train_data, valid_data, _ = data_preparation(config, dataset)
+    model = get_model("RaCT")(config, train_data.dataset)
+    trainer = get_trainer(config["MODEL_TYPE"], "RaCT")(config, model)
+    trainer.fit(train_data, valid_data, saved=True)
+    # save_step 10 saves no epoch of 1: the last one is saved too, RecBole's name, this package's format
+    assert trainer.saved_model_file == str(tmp_path / "saved" / "RaCT-tiny-1.pth")
+    pretrained = torch.load(trainer.saved_model_file, weights_only=True)  # what RaCT's next stage loads
+    assert pretrained["format"] == FORMAT and pretrained["epoch"] == 0
+    finetune = get_model("RaCT")(
+        make_config(
+            "RaCT", "tiny", data_path=tiny_root, train_stage="finetune", pre_model_path=trainer.saved_model_file
+        ),
+        train_data.dataset,
+    )
+    assert all(torch.equal(finetune.state_dict()[k], v) for k, v in pretrained["state_dict"].items())

@@ -216,12 +216,6 @@ def test_rows_orphaned_by_recbole_filtering_are_dropped_with_a_count(tmp_path, c
     assert ds.user_num == 2
 
 
-def test_unsupported_dataset_caching_is_announced(tiny_root, caplog):
-    with caplog.at_level(logging.WARNING):
-        load(tiny_root, save_dataset=True)
-    assert "save_dataset / dataset_save_path are not supported" in caplog.text
-
-
 # ---- no validation or test interaction may shape what training sees (the .uvl leak) -----------
 
 UVL_TIMED_HEADER = "user_id:token\tvlogger_id:token\ttimestamp:float"

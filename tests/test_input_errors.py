@@ -300,3 +300,81 @@ def test_version_convert_help_and_run_help_answer(capsys):
     assert exit_.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     assert all(flag in text for flag in ("--epochs", "--data_path", "--debug", "--key=value", "properties/"))
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--enable_amp=True"], "error: config 'enable_amp' True needs a CUDA GPU, and this run is on cpu"),
+        (["--topk=abc"], "error: config: The topk [abc] must be a integer, list"),
+        (["--eval_args={bad"], "error: config: eval_args:[{bad] should be a dict."),
+        (["--user_inter_num_interval=[1000,inf)"], "error: dataset 'vagnn-demo': no interactions are left after"),
+        (["--epochs=2"], "error: --epochs is given twice, with different values (--epochs '1', --epochs '2')"),
+        (["--learning_rate", "0.1", "--learning_rate=0.2"], "error: --learning_rate is given twice, with different"),
+        (["-m", "LightGCN"], "error: -m is given twice, with different values (--model 'BPR', -m 'LightGCN')"),
+        (["--model=BPR", "--topk=abc"], "error: config: The topk"),  # the same value twice: accepted, as by RecBole
+    ],
+)
+def test_errors_recbole_raises_through_run_are_one_line(capsys, argv, message):
+    from recbole_vagnn.cli import run as run_command
+
+    assert message in fails(run_command.main, ["--model", "BPR", "--epochs", "1", *argv], capsys)
+    assert not list(Path().glob("saved/*.pth"))  # refused before training
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--model", "KGAT"], "error: KGAT loads its data as RecBole's KnowledgeBasedDataset"),
+        (["--model", "SASRec"], "error: config: train_neg_sample_args [{"),  # RecBole's default needs BPR loss
+        (
+            ["--model", "SASRec", "--train_neg_sample_args=None", "--eval_args={'order': 'RO'}"],
+            "error: RecBole's dataset: The ordering args for sequential recommendation has to be 'TO'",
+        ),
+    ],
+)
+def test_models_tripartite_data_cannot_serve_are_one_line(capsys, argv, message):
+    from recbole_vagnn.cli import run as run_command
+
+    assert message in fails(run_command.main, [*argv, "--epochs", "1"], capsys)
+
+
+def test_a_missing_wandb_is_one_line(capsys):
+    import importlib.util
+
+    from recbole_vagnn.cli import run as run_command
+
+    if importlib.util.find_spec("wandb") is not None:
+        pytest.skip("wandb is installed here")
+    message = fails(run_command.main, ["--model", "BPR", "--log_wandb=True"], capsys)
+    assert message.startswith("error: config 'log_wandb' True needs the package 'wandb', which is not installed")
+
+
+def test_a_repeated_flag_with_one_value_is_accepted_as_by_recbole():
+    from recbole_vagnn.cli.base import argument_parser, recbole_flags
+
+    assert recbole_flags(["--epochs=1", "--epochs", "1", "--reg_weight", "-0.5"]) == [
+        "--epochs=1",
+        "--epochs=1",
+        "--reg_weight=-0.5",
+    ]
+    with pytest.raises(InputError, match=r"--reg_weight is given twice, with different values \(--reg_weight '-0.5'"):
+        recbole_flags(["--reg_weight", "-0.5", "--reg_weight=0.5"])
+    parser = argument_parser("probe")
+    parser.add_argument("--user", action="append")  # a flag meant to repeat
+    parser.add_argument("--out")
+    args, rest = parser.parse_known_args(["--user", "a", "--user", "b", "--out", "x", "--out=x"])
+    assert (args.user, args.out, rest) == (["a", "b"], "x", [])
+    with pytest.raises(InputError, match="--out is given twice"):
+        parser.parse_known_args(["--out", "x", "--out", "y"])
+
+
+def test_recboles_own_checks_are_one_line_but_a_bug_in_the_same_function_keeps_its_traceback():
+    from recbole.config import Config as RecBoleConfig
+
+    from recbole_vagnn.cli.base import describe
+
+    probe = RecBoleConfig.__new__(RecBoleConfig)  # no final_config_dict: an AttributeError on a line that is no raise
+    with pytest.raises(AttributeError) as error:
+        RecBoleConfig._set_default_parameters(probe)
+    assert describe(error.value) is None

@@ -171,3 +171,40 @@ def test_ctrl_c_names_the_kept_checkpoint_and_run_resume_continues_it(tmp_path, 
     # the recorded curves stay aligned with the validations: the kept run's part, then the resumed one's
     assert len(resumed["test_curve"]) == len(resumed["valid_per_user_curve"]) == 6
     assert resumed["valid_per_user_curve"][: kept_epoch + 1] == record["valid_per_user_curve"].tolist()
+
+
+@pytest.mark.parametrize(
+    "config, best_epoch, note",
+    [
+        ({"epochs": 2, "eval_step": 5}, 1, None),  # RecBole validates every min(eval_step, epochs) epochs
+        ({"epochs": 2, "eval_step": 0}, None, None),  # eval_step 0: no validation, a checkpoint every epoch
+        ({"epochs": 4, "eval_step": 3, "max_train_steps": 1}, None, "no validation ran"),  # the cap came first
+    ],
+)
+def test_best_epoch_is_an_epoch_that_ran_or_none(caplog, config, best_epoch, note):
+    with caplog.at_level(logging.INFO):
+        result = quick_start.run_recbole("BPR", config_dict={"show_progress": False, **config})
+    assert result["best_epoch"] == best_epoch
+    assert result["best_epoch"] is None or result["best_epoch"] < result["epochs"]
+    assert (result["valid_curve"] == []) == (best_epoch is None)
+    assert result["test_result"]  # evaluated from the checkpoint kept
+    if best_epoch is not None:
+        progress = [line for line in caplog.text.splitlines() if "progress: epoch" in line]
+        assert progress and f"at epoch {best_epoch}, " in progress[-1]
+    if note:
+        assert f"{note}: the checkpoint keeps the model of the last epoch trained" in caplog.text
+
+
+def test_every_metric_in_results_and_log_lines_has_metric_decimal_place_decimals(caplog):
+    import re
+
+    config = {"show_progress": False, "epochs": 1, "metrics": ["Recall", "GAUC"], "metric_decimal_place": 2}
+    with caplog.at_level(logging.INFO):
+        result = quick_start.run_recbole("BPR", config_dict=config)
+    values = [*result["test_result"].values(), *result["best_valid_result"].values(), result["best_valid_score"]]
+    assert "gauc" in result["test_result"]
+    for value in values:  # RecBole's GAUC is a float32 rounded: 0.49000000953674316
+        assert type(value) is float and value == round(value, 2) and len(repr(value).split(".")[1]) <= 2, value
+    lines = [line for line in caplog.text.splitlines() if re.search(r"recall@|gauc|valid_score|progress", line)]
+    assert lines and not [line for line in lines if re.search(r"\d\.\d{3,}", line)]
+    assert re.search(r"valid_score: \d\.\d\d\]", caplog.text)

@@ -11,9 +11,11 @@ compatibility").
 import importlib.util
 import logging
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from recbole.evaluator import metric_types
 from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.utils import EvaluatorType
@@ -36,6 +38,10 @@ MISSING_PACKAGE = {  # RecBole models whose optional package this stack lacks: p
     model: package for model, package in {"NCL": "faiss"}.items() if importlib.util.find_spec(package) is None
 }  # (NCL imports faiss when it trains, so the run fails there, as RecBole's does; the command says so in one line)
 QUIET = {"epochs": 1, "state": "ERROR", "show_progress": False, "pretrain_epochs": 1}  # RaCT pretrains 150 epochs
+RANDOM_SCORES = {"Random", "ADMMSLIM"}  # Random's scores are random; ADMMSLIM adds random noise to break ties
+MODEL_CONFIG = {"DGCF": {"train_batch_size": 256}}
+"""RecBole's DGCF samples max(users, items) / (batches per epoch) users a batch: with RecBole's batch of 2048,
+one batch an epoch here, that is more users (93) than there are (60), and plain RecBole fails too."""
 RANKING_METRICS = sorted(name for name, kind in metric_types.items() if kind == EvaluatorType.RANKING)
 VALUE_METRICS = sorted(name for name, kind in metric_types.items() if kind == EvaluatorType.VALUE)
 
@@ -58,11 +64,10 @@ def data_root(tmp_path_factory):
 
 
 def run(data_root, model, dataset="plain", **config):
+    """``run_recbole`` as RecBole's default runs it: ``saved=True``, the test evaluated from the kept checkpoint."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return run_recbole(
-            model=model, dataset=dataset, config_dict={"data_path": str(data_root), **QUIET, **config}, saved=False
-        )
+        return run_recbole(model=model, dataset=dataset, config_dict={"data_path": str(data_root), **QUIET, **config})
 
 
 def assert_per_user_means_are_recboles(result):
@@ -91,16 +96,34 @@ def test_every_recbole_general_model_trains_and_evaluates_through_run(data_root,
         with pytest.raises(ConfigError, match="VAGNN needs a tripartite dataset"):
             run(data_root, model, dataset)
         return
-    result = run(data_root, model, dataset)  # RecBole's defaults on plain data: Recall, MRR, NDCG, Hit, Precision
+    result = run(data_root, model, dataset, **MODEL_CONFIG.get(model, {}))  # RecBole's defaults on plain data
     metrics = {"plain": ["recall", "mrr", "ndcg", "hit", "precision"], "tri": ["recall", "ndcg"]}[dataset]
     assert {key.split("@")[0] for key in result["test_result"]} == set(metrics)
     assert all(0 <= value <= 1 for value in result["test_result"].values())
     assert_per_user_means_are_recboles(result)
+    assert_the_checkpoint_gives_the_test_result_again(data_root, model, dataset, result)
+
+
+def assert_the_checkpoint_gives_the_test_result_again(data_root, model, dataset, result):
+    """The run's checkpoint (``saved/MODEL-*.pth``) loads with ``weights_only``, and a fresh model of the same
+    run loaded from it scores the test as the run did (:data:`RANDOM_SCORES` only load)."""
+    (checkpoint,) = Path("saved").glob(f"{model}-*.pth")
+    torch.load(checkpoint, weights_only=True)  # raises on any pickled object
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        config, fresh, _, _, _, test_data = build_data_and_model(
+            model, dataset, config_dict={"data_path": str(data_root), **QUIET, **MODEL_CONFIG.get(model, {})}
+        )
+        trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, fresh)
+        again = trainer.evaluate(test_data, model_file=str(checkpoint))
+    if model not in RANDOM_SCORES:
+        assert again == pytest.approx(result["test_result"], abs=1e-9)
 
 
 def _trained(data_root, model, **config):
-    """A model trained one epoch through the plugin, its trainer and test loader, and RecBole's own loaders."""
-    config = {"data_path": str(data_root), **QUIET, **config}
+    """A model trained one epoch through the plugin (its fast loaders where they apply), its trainer and test
+    loader, and RecBole's own loaders."""
+    config = {"data_path": str(data_root), **QUIET, "fast_loader": True, **config}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         config, model, _, train_data, valid_data, test_data = build_data_and_model(model, "plain", config_dict=config)
@@ -127,8 +150,8 @@ def test_every_ranking_metric_of_recboles_registry_equals_recboles_own_evaluatio
     recboles = _recbole_evaluation(config, model, recbole_train, recbole_test)
     expected = {name if name == "gauc" else f"{name}@{k}" for name in RANKING_METRICS for k in (5, 10)}
     assert set(ours) == set(recboles) == expected
-    for key, value in recboles.items():
-        assert ours[key] == pytest.approx(value, abs=1e-9), key
+    for key, value in recboles.items():  # RecBole's GAUC and AUC: a float32 rounded (0.49000000953674316)
+        assert ours[key] == round(float(value), config["metric_decimal_place"]), key
 
     per_user = trainer.evaluator.per_user
     kept = {key.split("@")[0] for key in per_user}
@@ -154,8 +177,8 @@ def test_every_value_metric_of_recboles_registry_equals_recboles_own_evaluation(
     ours = trainer.evaluate(test_data, load_best_model=False)
     recboles = _recbole_evaluation(config, model, recbole_train, recbole_test)
     assert set(ours) == set(recboles) == {name for name in VALUE_METRICS}
-    for key, value in recboles.items():
-        assert ours[key] == pytest.approx(value, abs=1e-9), key
+    for key, value in recboles.items():  # RecBole's GAUC and AUC: a float32 rounded (0.49000000953674316)
+        assert ours[key] == round(float(value), config["metric_decimal_place"]), key
     assert trainer.evaluator.per_user == {}  # value metrics are defined over the whole evaluation
 
 
@@ -187,7 +210,7 @@ def test_every_evaluation_setting_runs_with_recboles_default_metrics(data_root, 
         with pytest.raises(ConfigError, match="load_col leaves out 'timestamp' .TIME_FIELD."):
             run(data_root, "BPR", eval_args=eval_args)
     with caplog.at_level(logging.INFO):
-        result = run(data_root, "BPR", eval_args=eval_args, state="INFO", load_col=None)
+        result = run(data_root, "BPR", eval_args=eval_args, state="INFO", load_col=None, fast_loader=True)
     assert set(result["test_result"]) == {f"{m}@10" for m in ("recall", "mrr", "ndcg", "hit", "precision")}
     assert_per_user_means_are_recboles(result)
     fast = "fast_loader: RecBole's loaders are used" not in caplog.text
@@ -215,7 +238,7 @@ def test_recboles_own_features_step_the_fast_path_aside_with_a_note(data_root, c
     for model, (config, note) in cases.items():
         with caplog.at_level(logging.INFO):
             caplog.clear()
-            result = run(data_root, model, state="INFO", **config)
+            result = run(data_root, model, state="INFO", fast_loader=True, **config)
         assert note in caplog.text
         assert_per_user_means_are_recboles(result)
 

@@ -12,7 +12,9 @@ space-separated files, so RecBole's ``--config_files="a.yaml b.yaml"`` works too
 
 Errors: an :class:`~recbole_vagnn.utils.errors.InputError`, any ``OSError`` (a missing or unreadable
 file, a folder that cannot be written, a full disk), a missing optional package (RecBole's NCL
-imports ``faiss`` only when it trains), bad YAML or a file that is not UTF-8 ends in
+imports ``faiss`` only when it trains), bad YAML, a file that is not UTF-8, or an error RecBole
+raises about its input (:data:`RECBOLE_INPUT_ERRORS`: a ``raise`` statement of RecBole's config
+checks, such as ``--topk=abc`` or ``--eval_args="{bad"``, or of its W&B logger) ends in
 one line ``error: ...`` on stderr and exit code 1. ``--debug`` on the command line, or the
 environment variable ``RECBOLE_VAGNN_DEBUG=1``, shows the full traceback instead. Anything else
 is a bug and keeps its traceback.
@@ -25,7 +27,9 @@ warning is shown.
 
 import argparse
 import errno
+import linecache
 import os
+import re
 import sys
 import warnings
 
@@ -45,14 +49,53 @@ OS_ERROR_HINTS = {
 }
 
 
+_CONFIG_CHECKS = ("_load_cmd_line", "_get_model_and_dataset", "_set_default_parameters")
+_CONFIG_CHECKS += ("_set_train_neg_sample_args", "_set_eval_neg_sample_args")
+_DATASET_CHECKS = ("_get_field_from_config", "_load_inter_feat", "_load_user_or_item_feat", "_load_additional_feat")
+_DATASET_CHECKS += ("_get_load_and_unload_col", "_load_feat", "_init_alias", "_preload_weight_matrix", "_normalize")
+_DATASET_CHECKS += ("_discretization", "_filter_by_field_value", "_reset_index", "_set_label_by_threshold")
+_DATASET_CHECKS += ("leave_one_out", "time_based_split", "build")
+RECBOLE_INPUT_ERRORS = {
+    **{("config/configurator.py", function): "config: {}" for function in _CONFIG_CHECKS},
+    **{("data/dataset/dataset.py", function): "RecBole's dataset: {}" for function in _DATASET_CHECKS},
+    ("data/dataset/sequential_dataset.py", "build"): "RecBole's dataset: {} (a sequential model splits by time)",
+    ("sampler/sampler.py", "get_used_ids"): "RecBole's sampler: {}",
+    ("utils/wandblogger.py", "setup"): "log_wandb True needs the package 'wandb', which is not installed: "
+    "pip install wandb, or set --log_wandb=False",
+}
+"""RecBole 1.2.1's functions whose ``raise`` statements check the user's config and data: ``(file
+under recbole/, function)`` -> the one-line message (``{}``: RecBole's own). Only an error raised
+by a ``raise`` statement of one of them is classified so; any other error there is a bug."""
+
+
 def _one_line(text):
     return " ".join(str(text).split())
+
+
+def _recbole_input_error(error):
+    """The message of :data:`RECBOLE_INPUT_ERRORS` for ``error``, if a ``raise`` line of those functions raised it."""
+    traceback = error.__traceback__
+    if traceback is None:
+        return None
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    code = traceback.tb_frame.f_code
+    path = code.co_filename.replace(os.sep, "/")
+    for (file, function), message in RECBOLE_INPUT_ERRORS.items():
+        if path.endswith(f"/recbole/{file}") and code.co_name == function:
+            if linecache.getline(code.co_filename, traceback.tb_lineno).lstrip().startswith("raise "):
+                text = error.args[0] if len(error.args) == 1 and isinstance(error.args[0], str) else str(error)
+                return _one_line(message.format(text))
+    return None
 
 
 def describe(error):
     """The one-line message for an input or environment error, or None if ``error`` is a bug."""
     if isinstance(error, InputError):
         return _one_line(error)
+    recbole_message = _recbole_input_error(error)
+    if recbole_message is not None:
+        return recbole_message
     if isinstance(error, ModuleNotFoundError) and error.name:  # e.g. RecBole's NCL imports faiss when it trains
         return (
             f"the package '{error.name}' is not installed, and this run needs it: install it, or choose another model"
@@ -98,8 +141,35 @@ def run_main(main, argv=None):
         raise SystemExit(1) from None
 
 
+NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$|^-\d+(\.\d*)?[eE][-+]?\d+$")
+"""A negative number: a value after a flag, not a flag."""
+
+
+def refuse_repeated(flags):
+    """``flags``: ``(key, flag as given, value)`` in order; a key given twice with different values is an :class:`InputError`.
+
+    RecBole's ``Config`` refuses a ``--key=value`` repeated with another value (``_load_cmd_line``);
+    the same value twice is accepted, as there.
+    """
+    seen = {}
+    for key, flag, value in flags:
+        if key in seen and seen[key][1] != value:
+            raise InputError(
+                f"{flag} is given twice, with different values ({seen[key][0]} {seen[key][1]!r}, "
+                f"{flag} {value!r}): give it once"
+            )
+        seen.setdefault(key, (flag, value))
+
+
 class ArgumentParser(argparse.ArgumentParser):
-    """``argparse`` with the package's flag convention (module docstring): ``--kebab-case`` maps to ``--snake_case``."""
+    """``argparse`` with the package's flag convention (module docstring): ``--kebab-case`` maps to ``--snake_case``.
+
+    A flag given twice with different values (``--epochs=1 --epochs=2``) is refused
+    (:func:`refuse_repeated`), where argparse would keep the last; flags meant to repeat
+    (``action="append"``, ``"count"``) are not.
+    """
+
+    REPEATABLE = (argparse._AppendAction, argparse._CountAction, argparse._HelpAction, argparse._VersionAction)
 
     def _canonical(self, arg):
         if not arg.startswith("--") or "-" not in arg[2:].partition("=")[0]:
@@ -113,7 +183,34 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         args = sys.argv[1:] if args is None else args
-        return super().parse_known_args([self._canonical(arg) for arg in args], namespace)
+        args = [self._canonical(arg) for arg in args]
+        refuse_repeated(self._flags(args))
+        return super().parse_known_args(args, namespace)
+
+    def _flags(self, args):
+        """``(key, flag, value)`` of every flag in ``args``: this parser's by destination, any other ``--key`` by name."""
+        flags, index = [], 0
+        while index < len(args) and args[index] != "--":
+            arg = args[index]
+            index += 1
+            if not arg.startswith("-") or NUMBER.match(arg):
+                continue
+            flag, equals, value = arg.partition("=")
+            action = self._option_string_actions.get(flag)
+            if action is None and not flag.startswith("--"):
+                continue
+            if isinstance(action, self.REPEATABLE):
+                continue
+            if not equals and (action is None or action.nargs != 0):
+                values = []
+                while index < len(args) and (not args[index].startswith("-") or NUMBER.match(args[index])):
+                    values.append(args[index])
+                    index += 1
+                    if action is None or action.nargs in (None, "?"):
+                        break
+                value = " ".join(values)
+            flags.append((action.dest if action else flag, flag, value))
+        return flags
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -142,7 +239,8 @@ def recbole_flags(args):
     """RecBole's ``--key=value`` flags from ``args`` left over by a parser, where ``--key value`` means the same.
 
     RecBole's ``Config`` reads only ``--key=value`` from ``sys.argv``; a lone ``--key`` or a word
-    that belongs to no flag is refused here (:class:`InputError`) instead of being ignored with a warning.
+    that belongs to no flag is refused here (:class:`InputError`) instead of being ignored with a warning,
+    and so is a key given twice with different values, as RecBole refuses it (:func:`refuse_repeated`).
     """
     flags, index = [], 0
     while index < len(args):
@@ -157,6 +255,7 @@ def recbole_flags(args):
         else:
             raise InputError(f"{arg} needs a value: --key value or --key=value")
         index += 1
+    refuse_repeated([(flag.partition("=")[0], flag.partition("=")[0], flag.partition("=")[2]) for flag in flags])
     return flags
 
 

@@ -15,6 +15,10 @@ The other metrics (AUC, MAE, RMSE, LogLoss, ItemCoverage, AveragePopularity, Gin
 ShannonEntropy, TailPercentage) are defined over the whole evaluation, not per user: they have
 RecBole's value and no per-user values (:data:`PER_USER_METRICS` names those that do). The
 benchmark's paired significance tests use the per-user values.
+
+Every returned value is a Python float with ``metric_decimal_place`` decimals. RecBole's metric
+classes round, but GAUC (and AUC) round a float32 NumPy number, which as a float reads
+``0.49000000953674316``; the values are rounded again here as Python floats.
 """
 
 import inspect
@@ -59,4 +63,8 @@ class PerUserEvaluator(Evaluator):
                     self.per_user[f"{name}@{k}"] = values
             elif name == "gauc":
                 self.per_user[name] = _auc_per_user(dataobject)
-        return super().evaluate(dataobject)
+        result = super().evaluate(dataobject)
+        places = self.config["metric_decimal_place"]
+        for key, value in result.items():
+            result[key] = round(float(value), 4 if places is None else places)
+        return result

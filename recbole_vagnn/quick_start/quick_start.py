@@ -41,6 +41,29 @@ def run_header(config, dataset):
     )
 
 
+def check_environment(config):
+    """Refuse, before any data loads, a run this machine cannot do (:class:`~recbole_vagnn.utils.errors.ConfigError`).
+
+    ``enable_amp: True`` on a CPU (RecBole's autocast then runs in bfloat16, which sparse graph
+    propagation and several of RecBole's losses do not support, ending in a traceback mid-epoch), and
+    ``log_wandb: True`` without the ``wandb`` package (RecBole fails when it makes the trainer).
+    """
+    import importlib.util
+
+    from recbole_vagnn.utils.errors import ConfigError
+
+    if config["enable_amp"] and config["device"].type != "cuda":
+        raise ConfigError(
+            f"config 'enable_amp' True needs a CUDA GPU, and this run is on {config['device']}: "
+            "set --enable_amp=False, or run on a GPU"
+        )
+    if config["log_wandb"] and importlib.util.find_spec("wandb") is None:
+        raise ConfigError(
+            "config 'log_wandb' True needs the package 'wandb', which is not installed: "
+            "pip install wandb, or set --log_wandb=False"
+        )
+
+
 def build_data_and_model(model=None, dataset=None, config_file_list=None, config_dict=None):
     """Config, dataset, split data loaders and a freshly initialised model, as :func:`run_recbole` builds them.
 
@@ -63,6 +86,7 @@ def build_data_and_model(model=None, dataset=None, config_file_list=None, config
     from recbole_vagnn.utils.utils import get_model
 
     config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
+    check_environment(config)
     init_seed(config["seed"], config["reproducibility"])
     init_logger(config)
     logger = getLogger()
@@ -172,8 +196,9 @@ def run_recbole(
     compared: the mean of the last ``stopping_window`` validations ending at the kept checkpoint,
     :class:`recbole_vagnn.trainer.convergence.EarlyStopping`; ``best_valid_score`` where the window
     is 1), ``valid_metric`` (the key of ``best_valid_score``, e.g.
-    ``recall@10``), ``epochs`` (epochs trained), ``best_epoch`` (the epoch of the kept checkpoint,
-    counted from 0 as RecBole's log does), ``best_valid_step`` (its optimizer steps),
+    ``recall@10``), ``epochs`` (epochs trained), ``best_epoch`` (the epoch of the kept checkpoint's
+    validation, counted from 0 as RecBole's log does; None where no validation ran, e.g. ``eval_step``
+    0, or ``max_train_steps`` spent before the first), ``best_valid_step`` (its optimizer steps),
     ``seconds_per_epoch`` (training only, evaluation excluded), ``train_batch_size`` and ``stopping_step`` as the convergence rule
     set them (:mod:`recbole_vagnn.trainer.convergence`), ``optimizer_steps``, ``converged`` (early stopping
     ended the run, not the epoch cap or ``max_train_steps``), ``valid_curve`` and ``video_only_curve`` (``(optimizer steps,
@@ -236,7 +261,7 @@ def run_recbole(
         "best_valid_result": best_valid_result,
         "test_result": test_result,
         "epochs": len(trainer.epoch_seconds),
-        "best_epoch": (trainer.best_evaluation + 1) * config["eval_step"] - 1 if trainer.valid_curve else None,
+        "best_epoch": trainer.best_epoch,
         "best_valid_step": trainer.valid_curve[trainer.best_evaluation][0] if trainer.valid_curve else None,
         "seconds_per_epoch": sum(trainer.epoch_seconds) / max(len(trainer.epoch_seconds), 1),
         "train_batch_size": config["train_batch_size"],

@@ -21,6 +21,7 @@ RUN_RECORD = (
     "optimizer_steps",
     "epoch_seconds",
     "valid_curve",
+    "valid_epochs",
     "video_only_curve",
     "test_curve",
     "valid_per_user_curve",
@@ -51,7 +52,9 @@ class PluginTrainerMixin:
 
     ``epoch_seconds`` lists the wall-clock seconds of every training epoch (evaluation excluded).
     ``optimizer_steps`` counts the batches trained; ``valid_curve`` holds one ``(optimizer steps,
-    valid score)`` pair per validation; before ``min_train_steps`` the patience does not run down
+    valid score)`` pair per validation and ``valid_epochs`` the epoch (from 0) each ran after, so
+    that :attr:`best_epoch` is always an epoch that ran (RecBole validates every
+    ``min(eval_step, epochs)`` epochs, not every ``eval_step``); before ``min_train_steps`` the patience does not run down
     (:mod:`recbole_vagnn.trainer.convergence`); after ``max_train_steps`` optimizer steps (0: no cap) the run
     ends before its next epoch, as if the epoch cap had been reached (``step_budget_spent``).
     With ``curve_test_data`` set (``record_test_curve: True``), every validation also evaluates that
@@ -68,7 +71,9 @@ class PluginTrainerMixin:
     progress line after every validation (epoch, optimizer steps, the best validation (the best
     mean of ``stopping_window`` validations where it is above 1) and its epoch, the steps of
     patience left; one log line each, so it reads the same in a terminal and in a log file), and a final
-    line naming the epoch of the checkpoint it keeps; ``best_valid_per_user`` then holds each
+    line naming the epoch of the checkpoint it keeps (every metric in them with ``metric_decimal_place``
+    decimals); where no validation ran (``max_train_steps`` spent first), the model of the last epoch
+    is saved, so that the test evaluates it; ``best_valid_per_user`` then holds each
     validation user's value of the valid metric at the kept checkpoint (None where the metric has
     no per-user values, or in another trainer's loop). Trainers with a loop of their own (NCL's,
     the pre-training ones) keep it, with the convergence rule applied through ``cur_step``.
@@ -90,7 +95,9 @@ class PluginTrainerMixin:
     ``video BPR: 0.69, vlogger BPR: 0.69, ...`` instead of RecBole's ``train_loss1, train_loss2``,
     whose meaning shifts with the ablations.
     Checkpoints hold tensors and plain values only (:mod:`recbole_vagnn.trainer.checkpoint`), so they
-    load with ``torch.load(weights_only=True)``; evaluating or resuming loads them that way.
+    load with ``torch.load(weights_only=True)``; evaluating or resuming loads them that way. The
+    pre-training trainers (RaCT's, S3Rec's) save their ``MODEL-DATASET-EPOCH.pth`` files so too, and
+    also after the last pre-training epoch where ``save_step`` does not divide ``pretrain_epochs``.
     Importing RecBole or this package changes nothing globally.
     """
 
@@ -105,6 +112,8 @@ class PluginTrainerMixin:
         self.epoch_seconds = []
         self.optimizer_steps = 0
         self.valid_curve = []
+        self.valid_epochs = []
+        self._epoch_idx = -1  # the epoch being trained, or last trained
         self.video_only_curve = []
         self.step_budget_spent = False
         self.best_valid_per_user = self._last_valid_per_user = None
@@ -113,6 +122,7 @@ class PluginTrainerMixin:
         self._data_sha256 = None
 
     def _train_epoch(self, train_data, *args, **kwargs):
+        self._epoch_idx = args[0] if args else kwargs.get("epoch_idx", self._epoch_idx + 1)
         start = time.perf_counter()
         loss = super()._train_epoch(train_data, *args, **kwargs)
         self.epoch_seconds.append(time.perf_counter() - start)
@@ -122,6 +132,7 @@ class PluginTrainerMixin:
     def _valid_epoch(self, valid_data, show_progress=False):
         score, result = super()._valid_epoch(valid_data, show_progress=show_progress)
         self.valid_curve.append((self.optimizer_steps, float(score)))
+        self.valid_epochs.append(self._epoch_idx)
         self._last_valid_per_user = self.evaluator.per_user.get(self.valid_metric)  # before the video-only pass
         if self.curve_test_data is not None:
             self._record_test_curve()
@@ -155,6 +166,18 @@ class PluginTrainerMixin:
         scores = [score for _, score in self.valid_curve]
         best = max(scores) if self.valid_metric_bigger else min(scores)
         return len(scores) - 1 - scores[::-1].index(best)
+
+    @property
+    def best_epoch(self):
+        """The epoch (from 0) after which the kept checkpoint's validation ran; None where no validation ran."""
+        if not self.valid_curve or len(self.valid_epochs) != len(self.valid_curve):
+            return None
+        return self.valid_epochs[self.best_evaluation]
+
+    def _places(self):
+        """``metric_decimal_place``: the decimals every metric is rounded to and shown with (RecBole's default 4)."""
+        places = self.config["metric_decimal_place"]
+        return 4 if places is None else places
 
     def _runs_own_loop(self):
         """Whether :meth:`fit` runs this class's loop: the trainer mixed in has RecBole's ``Trainer.fit``."""
@@ -198,7 +221,7 @@ class PluginTrainerMixin:
         margin_se, margin = self.config["stopping_margin_se"] or 0.0, 0.0
         averaged = f" (moving mean of {rule.window})" if rule.window > 1 else ""
         budget = self.config["max_train_steps"] or 0
-        kept_epoch = self.start_epoch - 1
+        places = self._places()
         for epoch_idx in range(self.start_epoch, self.epochs):
             if budget and self.optimizer_steps >= budget:
                 self.step_budget_spent = True
@@ -232,13 +255,13 @@ class PluginTrainerMixin:
                 self.logger.info(
                     set_color(f"epoch {epoch_idx} evaluating", "green")
                     + f" [{set_color('time', 'blue')}: {time.time() - start:.2f}s, "
-                    + f"{set_color('valid_score', 'blue')}: {valid_score:f}]"
+                    + f"{set_color('valid_score', 'blue')}: {valid_score:.{places}f}]"
                 )
                 self.logger.info(set_color("valid result", "blue") + ": \n" + dict2str(valid_result))
             self.tensorboard.add_scalar("Vaild_score", valid_score, epoch_idx)
             self.wandblogger.log_metrics({**valid_result, "valid_step": len(self.valid_curve) - 1}, head="valid")
             if improved:
-                kept_epoch, self.kept_evaluation = epoch_idx, len(self.valid_curve) - 1
+                self.kept_evaluation = len(self.valid_curve) - 1
                 self.best_valid_result = valid_result
                 self.best_valid_per_user = self._last_valid_per_user
                 if saved:
@@ -250,25 +273,37 @@ class PluginTrainerMixin:
                 left = rule.steps_left(self.cur_step, self.optimizer_steps, len(train_data) * self.eval_step)
                 self.logger.info(
                     set_color("progress", "yellow") + f": epoch {epoch_idx + 1}/{self.epochs}, "
-                    f"{self.optimizer_steps} steps, best valid {self.valid_metric}{averaged} {self.best_valid_score:.4f} "
-                    f"at epoch {kept_epoch}, {left} steps of patience left"
+                    f"{self.optimizer_steps} steps, best valid {self.valid_metric}{averaged} "
+                    f"{self.best_valid_score:.{places}f} at epoch {self._kept_epoch()}, {left} steps of patience left"
                 )
             if stop:
                 if verbose:
-                    self.logger.info(f"Finished training, best eval result in epoch {kept_epoch}")
+                    self.logger.info(f"Finished training, best eval result in epoch {self._kept_epoch()}")
                 break
+        if saved and not os.path.isfile(self.saved_model_file):  # nothing kept (max_train_steps came first)
+            self._save_checkpoint(self._epoch_idx, verbose=verbose)
+            if verbose:
+                what = "no validation improved" if self.valid_curve else "no validation ran"
+                self.logger.info(f"{what}: the checkpoint keeps the model of the last epoch trained")
         self._add_hparam_to_tensorboard(self.best_valid_score)
         return self.best_valid_score, self.best_valid_result
+
+    def _kept_epoch(self):
+        """The epoch of the checkpoint this loop keeps, as the log names it ('none' before any is kept)."""
+        if self.kept_evaluation is None or len(self.valid_epochs) != len(self.valid_curve):
+            return "none"
+        return self.valid_epochs[self.kept_evaluation]
 
     def _warn_if_vlogger_score_hurts(self):
         if not self.video_only_curve:
             return
         best = self.best_evaluation
         full, video_only = self.valid_curve[best][1], self.video_only_curve[best][1]
+        places = self._places()
         if video_only > full:
             self.logger.warning(
-                f"the vlogger part of VA-GNN's score lowers validation: {self.valid_metric} {full:.4f} with it, "
-                f"{video_only:.4f} with y = e_u.e_v alone (at the best validation, step {self.valid_curve[best][0]}). "
+                f"the vlogger part of VA-GNN's score lowers validation: {self.valid_metric} {full:.{places}f} with it, "
+                f"{video_only:.{places}f} with y = e_u.e_v alone (at the best validation, step {self.valid_curve[best][0]}). "
                 "The vlogger relation may carry no signal on this data: lower lambda1 (--vlogger_loss_weight), "
                 "or choose it on validation with 'recbole-vagnn benchmark --tune'"
             )
@@ -306,6 +341,22 @@ class PluginTrainerMixin:
         if verbose:
             self.logger.info(f"Saving current: {saved_model_file}")
 
+    def save_pretrained_model(self, epoch, saved_model_file):
+        """A pre-training trainer's ``MODEL-DATASET-EPOCH.pth`` in this package's format (RecBole pickles its Config)."""
+        self._save_checkpoint(epoch, verbose=False, saved_model_file=saved_model_file)
+        self.saved_model_file = saved_model_file
+
+    def pretrain(self, train_data, verbose=True, show_progress=False):
+        """RecBole's pre-training; the last epoch is saved too where ``save_step`` left it out, so a file holds the model trained."""
+        result = super().pretrain(train_data, verbose, show_progress)
+        last = self.pretrain_epochs - 1
+        if last >= self.start_epoch and self.pretrain_epochs % self.save_step:
+            name = f"{self.config['model']}-{self.config['dataset']}-{self.pretrain_epochs}.pth"
+            self.save_pretrained_model(last, os.path.join(self.checkpoint_dir, name))
+            if verbose:
+                self.logger.info(set_color("Saving current", "blue") + f": {self.saved_model_file}")
+        return result
+
     def resume_checkpoint(self, resume_file):
         checkpoint = load_checkpoint(resume_file, map_location=self.device)
         self.saved_model_file = str(resume_file)
@@ -319,6 +370,9 @@ class PluginTrainerMixin:
             )
         for name, value in checkpoint.get("run_record", {}).items():
             setattr(self, name, value.tolist() if isinstance(value, torch.Tensor) else value)
+        if "valid_epochs" not in checkpoint.get("run_record", {}):  # written before valid_epochs was kept
+            self.valid_epochs = [None] * len(self.valid_curve)
+        self._epoch_idx = checkpoint["epoch"]
         if self.valid_curve and self._runs_own_loop():  # this loop saves a checkpoint at each improvement only
             self.kept_evaluation = len(self.valid_curve) - 1
         self.model.load_state_dict(checkpoint["state_dict"])

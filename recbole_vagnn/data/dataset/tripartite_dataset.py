@@ -33,6 +33,11 @@ size before and after ``uvl_min_links``. Normalising the time field (``normalize
 ``uvl_rule: paper`` builds Y as the paper's Sec. 5.1 reads, from every interaction and every
 event, the held-out ones included: it leaks the validation and test interactions into training
 and exists to measure that effect.
+
+Sequential models (SASRec, GRU4Rec...) load the same files as :class:`TripartiteSequentialDataset`
+(and DIEN as :class:`TripartiteDIENDataset`): RecBole's ``SequentialDataset`` built on the
+tripartite loading, with the ``item_id_list`` sequences those models read
+(:func:`tripartite_class` picks the class as RecBole's ``create_dataset`` picks its own).
 """
 
 from contextlib import contextmanager
@@ -41,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from recbole.data.dataset import Dataset
+from recbole.data.dataset import Dataset, DIENDataset, SequentialDataset
 from recbole.utils import FeatureSource, FeatureType
 
 from recbole_vagnn.data.atomic import BOM, typed_header
@@ -517,3 +522,34 @@ class TripartiteDataset(Dataset):
                 f"The number of user-vlogger interactions: {len(uvl)}",
             ]
         )
+
+
+class TripartiteSequentialDataset(TripartiteDataset, SequentialDataset):
+    """RecBole's ``SequentialDataset`` (``item_id_list``, ``item_length``...) of a tripartite dataset's files."""
+
+
+class TripartiteDIENDataset(TripartiteDataset, DIENDataset):
+    """RecBole's ``DIENDataset`` (sequences and their negative items) of a tripartite dataset's files."""
+
+
+TRIPARTITE_CLASSES = {
+    Dataset: TripartiteDataset,
+    SequentialDataset: TripartiteSequentialDataset,
+    DIENDataset: TripartiteDIENDataset,
+}
+"""RecBole's dataset class for a model -> the class that loads a tripartite dataset's files as it."""
+
+
+def tripartite_class(recbole_class, model):
+    """The tripartite counterpart of ``recbole_class``, the class RecBole's ``create_dataset`` picks for ``model``.
+
+    RecBole's knowledge-aware datasets (``KnowledgeBasedDataset``, ``KGSeqDataset``...) need the
+    ``.kg`` and ``.link`` files a tripartite dataset has none of: :class:`TripartiteDataError`.
+    """
+    if recbole_class in TRIPARTITE_CLASSES:
+        return TRIPARTITE_CLASSES[recbole_class]
+    raise TripartiteDataError(
+        f"{model} loads its data as RecBole's {recbole_class.__name__} (a knowledge graph: .kg and .link files), "
+        "which a tripartite dataset (.inter, .item, .uvl) cannot give; choose a general, context-aware or "
+        "sequential model, or a dataset with those files"
+    )
