@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 import torch
+import torch.nn.functional as F
 
 
 def to_torch_sparse(matrix, device=None):
@@ -84,6 +85,11 @@ def sparse_mm(matrix, dense, transpose=None):
     ``torch.sparse.mm`` builds the transpose of a CSR matrix anew in every backward pass instead
     (36% of a VA-GNN step at WeChat size in the shared perf notes). The product is the same; only
     the summation order of the gradient may differ, by float rounding.
+
+    Reproducibility: on CPU the CSR product (forward, and this backward by the transpose) gave the
+    same bits on repeated calls with 2 threads and at 1 and 2 threads (torch 2.13, the demo's
+    graph): each output row is one row's sum, whichever thread computes it. Seeded runs rely on
+    this. On CUDA the product is cuSPARSE's, with the algorithm torch picks; not checked here.
     """
     return _SparseMM.apply(matrix, matrix if transpose is None else transpose, dense)
 
@@ -91,6 +97,33 @@ def sparse_mm(matrix, dense, transpose=None):
 def transpose_csr(matrix):
     """The transpose of a torch sparse CSR matrix, as CSR (built once, for :func:`sparse_mm`)."""
     return matrix.to_sparse_coo().t().coalesce().to_sparse_csr()
+
+
+def gather_rows(table, ids):
+    """``table[ids]``: the rows of a 2-D ``table`` at ``ids`` (repeats allowed), with a reproducible backward.
+
+    Every differentiable gather of VA-GNN goes through here. A seeded run repeats bit for bit only
+    if every gradient is summed in the same order each time. The backward of advanced indexing
+    (``table[ids]``) is ``index_put_(accumulate=True)``, which on CPU, once the gather has 32,768
+    elements or more (VA-GNN's 512 x 64 user and video gathers at the default batch of 256) and
+    torch has more than one thread, adds the rows of repeated ids with atomic float adds from
+    all threads, in whatever order they run. That was the run-to-run variation with 2 threads:
+    weights differed after the first steps, and two 150-epoch runs of the demo ended at test
+    NDCG@10 0.1632 and 0.1606. (``torch.use_deterministic_algorithms(True)`` serialises that add,
+    but for the whole process; RecBole's ``reproducibility`` does not set it. RecBole's LightGCN
+    gathers 256 x 64 at a time, below the threshold.)
+
+    The gather here is ``F.embedding``, the op behind ``nn.Embedding``: the same forward, and a
+    backward (``embedding_dense_backward``) that hands each thread its own range of table rows and
+    sums each row's gradients in the order of ``ids``. On CPU its result is the same bit for bit on
+    every run and at any thread count (checked at 1 and 2 threads), and a training step is no
+    slower (see the commit message).
+    On CUDA the same op sorts the ids and sums each row's segment, and torch does not list it
+    among its nondeterministic ops, so the same code serves both; this was not checked bitwise on
+    a GPU, and a GPU run as a whole repeats only as far as its other kernels do (cuSPARSE's
+    products, ``index_add_``; torch's deterministic mode covers some of them).
+    """
+    return F.embedding(ids, table)
 
 
 def propagate(norm_adj, embeddings, n_layers):

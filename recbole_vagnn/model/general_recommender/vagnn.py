@@ -81,6 +81,7 @@ from recbole.utils import InputType
 from recbole_vagnn.model.layers import (
     SparseCopyMixin,
     bipartite_norm_adj,
+    gather_rows,
     propagate,
     row_mean_matrix,
     sparse_mm,
@@ -240,7 +241,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         """Per video r_v with y_uv = e_u . r_v: r_v = w e_v + (1 - w) e_{p_v} (Eq. 16), or e_v for (E)."""
         if not self.use_vlogger_score:
             return videos
-        video_vloggers = vloggers[self.item2vlogger]
+        video_vloggers = gather_rows(vloggers, self.item2vlogger)
         w = self._gate(videos, video_vloggers).unsqueeze(-1)
         return w * videos + (1 - w) * video_vloggers
 
@@ -277,10 +278,10 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         for kind, ids in enumerate((users, videos, vloggers)):
             ids = torch.unique(ids)
             if self.cl_negatives == "in_batch":
-                candidates, target = views[1][kind][ids], torch.arange(len(ids), device=ids.device)
+                candidates, target = gather_rows(views[1][kind], ids), torch.arange(len(ids), device=ids.device)
             else:  # every real node of the type; id 0 is padding
                 candidates, target = views[1][kind][1:], ids - 1
-            losses.append(info_nce(views[0][kind][ids], candidates, target, self.cl_temperature))
+            losses.append(info_nce(gather_rows(views[0][kind], ids), candidates, target, self.cl_temperature))
         return sum(losses) / 3
 
     def _score_pairs(self, users, videos, vloggers):
@@ -298,14 +299,17 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         neg_item = interaction[self.NEG_ITEM_ID]
         size = len(user)
         # Each table is gathered once per view for every row the losses need: backward through a
-        # gather fills a whole table, so fewer gathers make a faster step.
+        # gather fills a whole table, so fewer gathers make a faster step. Every gather with a
+        # gradient goes through gather_rows, whose backward sums repeated ids in a fixed order.
         user_ids, item_ids = user, torch.cat([pos_item, neg_item])
         vlogger_ids = self.item2vlogger[item_ids]
         if self.use_vlogger_loss:
             v_user, v_pos, v_neg = self.sample_vlogger_triples(size)
             user_ids, vlogger_ids = torch.cat([user, v_user]), torch.cat([vlogger_ids, v_pos, v_neg])
         full_views = self.forward()
-        views = [(u[user_ids], v[item_ids], p[vlogger_ids]) for u, v, p in full_views]
+        views = [
+            (gather_rows(u, user_ids), gather_rows(v, item_ids), gather_rows(p, vlogger_ids)) for u, v, p in full_views
+        ]
         users, videos, vloggers = self._fuse_views(views)
 
         pos_scores = self._score_pairs(users[:size], videos[:size], vloggers[:size])
@@ -321,9 +325,9 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         elif self.use_cl:
             losses.append(self.cl_weight * self.contrastive_loss(full_views, user, pos_item, vlogger_ids[:size]))
         ego = (
-            self.user_embedding.weight[user_ids],
-            self.item_embedding.weight[item_ids],
-            self.vlogger_embedding.weight[vlogger_ids],
+            self.user_embedding(user_ids),
+            self.item_embedding(item_ids),
+            self.vlogger_embedding(vlogger_ids),
         )
         losses.append(self.reg_weight * sum(e.pow(2).sum() for e in ego) / (2 * size))
         return tuple(losses)
