@@ -334,10 +334,15 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
 
     @staticmethod
     def _distinct_rows(ids):
-        """Positions of one occurrence of each distinct id in ``ids``."""
+        """Position of the last occurrence of each distinct id in ``ids``, in id order.
+
+        A max over the positions rather than ``scatter_``, whose winner among repeated ids is
+        unspecified (CUDA, or a parallel CPU scatter): the row that carries an anchor's contrastive
+        gradient, and so the order of the sums in the backward, is the same on every run.
+        """
         _, inverse = torch.unique(ids, return_inverse=True)
-        positions = torch.empty(int(inverse.max()) + 1, dtype=torch.long, device=ids.device)
-        return positions.scatter_(0, inverse, torch.arange(len(ids), device=ids.device))
+        positions = torch.zeros(int(inverse.max()) + 1, dtype=torch.long, device=ids.device)
+        return positions.scatter_reduce_(0, inverse, torch.arange(len(ids), device=ids.device), "amax")
 
     def _ranking_embeddings(self):
         if self.restore_user_e is not None:
