@@ -7,7 +7,7 @@ threads), two such runs on the embedded data differed in the weights after a few
 import pytest
 import torch
 
-from recbole_vagnn.quick_start import load_data_and_model
+from recbole_vagnn.quick_start import build_data_and_model
 from recbole_vagnn.utils import get_trainer
 
 EPOCHS = 4  # 100 optimizer steps of 256 rows on the embedded data
@@ -22,7 +22,7 @@ def two_threads():
 
 
 def train_once():
-    config, model, _, train_data, valid_data, test_data = load_data_and_model(
+    config, model, _, train_data, valid_data, test_data = build_data_and_model(
         "VAGNN", config_dict={"epochs": EPOCHS, "show_progress": False}
     )
     trainer = get_trainer(config["MODEL_TYPE"], "VAGNN")(config, model)
