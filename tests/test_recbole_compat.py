@@ -4,7 +4,7 @@ On small generated data: a plain dataset (user, item, rating, time) and a tripar
 metric walk compares each metric of RecBole's registry, computed by this package's trainer and
 evaluator, with the same trained model evaluated by RecBole's own ``Trainer`` and ``Evaluator``
 on RecBole's own loaders (``compat.py`` applied, as every run of the package does). Cases where
-plain RecBole 1.2.1 itself fails on this stack are asserted as such (README, "RecBole
+plain RecBole 1.2.1 itself fails on this stack are asserted as such (manual, "RecBole
 compatibility").
 """
 

@@ -341,7 +341,7 @@ def test_headerless_files_with_a_separator_and_item_column_of_their_own(tmp_path
 
 @pytest.mark.skipif(not SHARED_AMAZON.is_dir(), reason="../shared/data/amazon-brand is not here")
 def test_the_real_amazon_brand_dump_converts_with_the_headerless_flags(tmp_path, capsys):
-    """The README's worked example for headerless data: no header, TAB in one file and a comma in the other."""
+    """The manual's worked example for headerless data: no header, TAB in one file and a comma in the other."""
     stats = table.main(
         [str(tmp_path / "dataset"), "--name", "amazon-brand"]
         + ["--interactions", str(SHARED_AMAZON / "user_item.dat"), "--items", str(SHARED_AMAZON / "item_brand.dat")]

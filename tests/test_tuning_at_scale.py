@@ -30,7 +30,7 @@ def trial_runs(out, dataset="vagnn-demo"):
 def test_tuning_runs_with_relative_paths_prints_validation_and_time_left_and_asha_stops_early(
     tmp_path, capsys, shutdown_ray
 ):
-    """The README's form: --data_path, --config_files and --out relative to the working folder."""
+    """The manual's form: --data_path, --config_files and --out relative to the working folder."""
     shutil.copytree(EMBEDDED_DATA_DIR / "vagnn-demo", tmp_path / "data" / "vagnn-demo")
     (tmp_path / "conf.yaml").write_text("embedding_size: 16\nmin_train_steps: 25\n")
     arguments = ["--models", "LightGCN", "--tune", "--trials", "3", "--epochs", "5", "--data_path", "data"]

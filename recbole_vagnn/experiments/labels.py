@@ -10,7 +10,7 @@ VARIANTS.update(
     {
         "VAGNN-watched": ("VAGNN", {"vlogger_view_graph": "watched"}),  # the authors' vlogger view
         "VAGNN-uvl-paper": ("VAGNN", {"uvl_rule": "paper"}),  # the paper's literal, leaky relation
-        # one part at a time, for diagnosing what helps on a dataset (README, "amazon-brand")
+        # one part at a time, for diagnosing what helps on a dataset (the manual: Benchmark and tuning)
         "VAGNN-no-walk": ("VAGNN", {"walk_q1": 0.0}),  # no meta-path augmentation
         "VAGNN-fixed-gate": ("VAGNN", {"use_gate": False}),  # w = 1/2 instead of the learned gate
         "VAGNN-sum": ("VAGNN", {"view_fusion": "sum"}),  # e_1 + e_2 instead of e_1 || e_2

@@ -25,7 +25,7 @@ What is planted (all draws from one seeded numpy generator):
 
 ``vlogger_share = 0`` with ``topic_fidelity = 0`` gives data where vloggers carry no signal:
 interactions follow topics alone, a video's topic is independent of its vlogger's, and follows are
-independent of every held-out interaction (link lift near 1, measured in the README).
+independent of every held-out interaction (link lift near 1, measured in the manual's user-vlogger relation page).
 """
 
 import sys

@@ -17,7 +17,7 @@ RecBole's:
   it) is raised until it spans at least this many optimizer steps (0 keeps it as set); with the
   default early-stopping rule (:class:`EarlyStopping`, the mean of the last 5 validations, ties
   not counted) 1,000 is the shortest patience whose outcome no longer changed on the measured
-  sets (README, "Where a run stops"); 500 cost VA-GNN 0.02 test Recall@10 on the embedded data;
+  sets (the manual: Benchmark and tuning, "Where a run stops"); 500 cost VA-GNN 0.02 test Recall@10 on the embedded data;
 - ``min_train_steps`` (default 2000): early stopping cannot end a run before this many optimizer
   steps; until then the patience does not run down (the trainer holds it at its start), so it
   counts from the later of the best validation and this point. On the embedded data VA-GNN's

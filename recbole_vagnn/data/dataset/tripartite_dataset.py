@@ -337,7 +337,7 @@ class TripartiteDataset(Dataset):
             raise TripartiteDataError(
                 f"{self._path('item')}: {int(bad.sum())} video(s) got no valid vlogger id after loading "
                 f"(e.g. {vloggers[bad][0]!r} for video id {int(np.flatnonzero(bad)[0]) + 1}); "
-                "check the file and the installed pandas (see README, supported versions)"
+                "check the file and the installed pandas (see the manual, Installation)"
             )
         uvl = self.uvl_feat
         for field, size in ((self.uid_field, self.user_num), (self.vlogger_field, self.vlogger_num)):

@@ -104,7 +104,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         if not hasattr(dataset, "user_vlogger_matrix"):  # duck-typed: the model never imports the dataset
             raise ConfigError(
                 "VAGNN needs a tripartite dataset: NAME.item with the vlogger of every video and "
-                "NAME.uvl with user-vlogger interactions (see README, 'Adding a dataset')"
+                "NAME.uvl with user-vlogger interactions (see the manual, Data format and converters, 'Adding a dataset')"
             )
         self.embedding_size = config["embedding_size"]
         self.n_layers = config["n_layers"]
