@@ -20,7 +20,6 @@ from pathlib import Path
 import yaml
 
 from recbole_vagnn.config.schema import load_schema
-from recbole_vagnn.data.atomic import typed_header
 from recbole_vagnn.utils.errors import ConfigError, InputError
 from recbole_vagnn.utils.paths import PROPERTIES_DIR
 
@@ -153,6 +152,8 @@ def warn_unknown_keys(external_config_dict, model_class):
 
 def _header_fields(path, separator, encoding):
     """Field names of an atomic file's typed header, or None if the header is malformed (the dataset says how)."""
+    from recbole_vagnn.data.dataset.tripartite_dataset import typed_header
+
     try:
         return typed_header(path, separator, encoding)[1]
     except InputError:

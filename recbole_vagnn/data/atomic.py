@@ -1,5 +1,4 @@
-"""RecBole atomic files: their typed header, read and checked in one place, and writing a tripartite
-dataset as atomic files, all or nothing."""
+"""Write a tripartite dataset as RecBole atomic files, all or nothing."""
 
 import os
 import shutil
@@ -12,38 +11,6 @@ from recbole_vagnn.utils.paths import check_dataset_name
 INTER_COLUMNS = {"user_id": "token", "item_id": "token", "timestamp": "float"}
 ITEM_COLUMNS = {"item_id": "token", "vlogger_id": "token"}
 UVL_COLUMNS = {"user_id": "token", "vlogger_id": "token", "timestamp": "float"}
-BOM = b"\xef\xbb\xbf"
-
-
-def typed_header(path, separator="\t", encoding="utf-8", error=InputError):
-    """``(first line as bytes, field names)`` of an atomic file whose typed header is well formed.
-
-    Each field must be ``name:type`` with one of RecBole's feature types, separated by
-    ``separator``; otherwise ``error`` (an :class:`InputError` class) names the file and the fault.
-    """
-    from recbole.utils import FeatureType
-
-    with open(path, "rb") as handle:
-        first = handle.readline()
-    if not first.strip():
-        raise error(
-            f"{path}: the file is empty; line 1 must be the typed header, "
-            "e.g. 'user_id:token<TAB>item_id:token<TAB>timestamp:float'"
-        )
-    text = first.removeprefix(BOM).decode(encoding or "utf-8", errors="replace").rstrip("\r\n")
-    fields = text.split(separator)
-    if len(fields) == 1 and "," in text:
-        raise error(f"{path}: line 1 is comma-separated; atomic files separate fields by tabs")
-    types = {kind.value for kind in FeatureType}
-    for field in fields:
-        name, _, kind = field.partition(":")
-        if not kind:
-            raise error(
-                f"{path}: header field '{field}' has no type; write it as '{field}:token' (ids) or '{field}:float' (numbers)"
-            )
-        if kind not in types:
-            raise error(f"{path}: header field '{field}' has the unknown type '{kind}'; use one of {sorted(types)}")
-    return first, [field.partition(":")[0] for field in fields]
 
 
 def follow_umask(path):

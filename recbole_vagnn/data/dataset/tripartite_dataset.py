@@ -14,6 +14,10 @@ Vlogger ids of ``.item`` and ``.uvl`` are remapped into one id space (``.item`` 
 of ``.uvl`` share the user space of ``.inter``. Bad input raises :class:`TripartiteDataError`
 naming the file and the problem; rows that are dropped are counted in the log.
 
+Several processes: the dataset, its split, Y and every graph built from them are deterministic
+from the files and the config (the split's random order, if any, under RecBole's ``seed``, the
+same on every rank), so every rank of a distributed run builds them identically.
+
 The user-vlogger relation Y that models train on (:meth:`TripartiteDataset.user_vlogger_matrix`)
 is built after RecBole's split, on the training split, so that nothing in it depends on a
 validation or test interaction (``uvl_rule: leak_free``, the default):
@@ -49,12 +53,43 @@ import scipy.sparse as sp
 from recbole.data.dataset import Dataset, DIENDataset, SequentialDataset
 from recbole.utils import FeatureSource, FeatureType
 
-from recbole_vagnn.data.atomic import BOM, typed_header
 from recbole_vagnn.data.link_lift import format_link_lift, link_lift
 from recbole_vagnn.data.user_vlogger import core_filter, user_vlogger_links
 from recbole_vagnn.utils.errors import InputError
 
 USER_VLOGGER_SUFFIX = "uvl"
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def typed_header(path, separator="\t", encoding="utf-8", error=InputError):
+    """``(first line as bytes, field names)`` of an atomic file whose typed header is well formed.
+
+    Each field must be ``name:type`` with one of RecBole's feature types, separated by
+    ``separator``; otherwise ``error`` (an :class:`InputError` class) names the file and the fault.
+    """
+    with open(path, "rb") as handle:
+        first = handle.readline()
+    if not first.strip():
+        raise error(
+            f"{path}: the file is empty; line 1 must be the typed header, "
+            "e.g. 'user_id:token<TAB>item_id:token<TAB>timestamp:float'"
+        )
+    text = first.removeprefix(BOM).decode(encoding or "utf-8", errors="replace").rstrip("\r\n")
+    fields = text.split(separator)
+    if len(fields) == 1 and "," in text:
+        raise error(f"{path}: line 1 is comma-separated; atomic files separate fields by tabs")
+    types = {kind.value for kind in FeatureType}
+    for field in fields:
+        name, _, kind = field.partition(":")
+        if not kind:
+            raise error(
+                f"{path}: header field '{field}' has no type; write it as '{field}:token' (ids) or '{field}:float' (numbers)"
+            )
+        if kind not in types:
+            raise error(f"{path}: header field '{field}' has the unknown type '{kind}'; use one of {sorted(types)}")
+    return first, [field.partition(":")[0] for field in fields]
 
 
 class TripartiteDataError(InputError, ValueError):
