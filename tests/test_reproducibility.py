@@ -31,6 +31,7 @@ def train_once():
     return weights, trainer.evaluate(test_data, load_best_model=False)
 
 
+@pytest.mark.slow
 def test_seeded_training_gives_bitwise_equal_weights_with_two_threads(two_threads):
     first_weights, first_result = train_once()
     second_weights, second_result = train_once()

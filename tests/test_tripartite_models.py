@@ -48,6 +48,7 @@ def test_a_sequential_model_gets_its_sequences_and_the_same_user_vlogger_relatio
     assert sequential.vlogger_num == general.vlogger_num and len(test.dataset.inter_feat) == USERS  # one per user
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, config", [("SASRec", SMALL_SASREC), ("GRU4Rec", {"train_neg_sample_args": None})])
 def test_sequential_models_train_and_test_on_tripartite_data(root, model, config):
     result = run_recbole(
