@@ -3,6 +3,11 @@
 ``--model VAGNN [--dataset NAME] [--config_files "a.yaml b.yaml"]`` plus any RecBole config key
 as ``--key value`` or ``--key=value`` (e.g. ``--epochs 50 --learning_rate=0.001``). Without ``--dataset`` the
 embedded synthetic dataset ``vagnn-demo`` is used. The work is :func:`recbole_vagnn.quick_start.run_recbole`.
+
+RecBole's distributed flags mean what they mean in RecBole's ``run_recbole.py``: ``--nproc N``
+starts N processes on this node (one GPU each, or gloo on the CPU where no GPU is visible);
+``--world_size``, ``--ip``, ``--port`` and ``--group_offset`` join several nodes
+(:func:`recbole_vagnn.quick_start.run`; the manual's "Scaling" page).
 """
 
 import textwrap
@@ -45,6 +50,14 @@ def main(argv=None):
         metavar="FILE",
         help="continue training from this package's checkpoint FILE (saved/MODEL-DATE-PID-RANDOM.pth), with the same flags",
     )
+    distributed = parser.add_argument_group("several processes (RecBole's distributed data parallel)")
+    distributed.add_argument("--nproc", default="1", help="processes on this node, one GPU each (CPU: gloo); default 1")
+    distributed.add_argument(
+        "--world_size", default="-1", help="processes of every node together (-1: --nproc, this node alone)"
+    )
+    distributed.add_argument("--ip", default="localhost", help="address of the node with rank 0 (default localhost)")
+    distributed.add_argument("--port", default="5678", help="free TCP port there (default 5678)")
+    distributed.add_argument("--group_offset", default="0", help="rank of this node's first process (default 0)")
     args, rest = parser.parse_known_args(argv)
     error = unknown_model_error(args.model)  # at once, before torch and RecBole's model zoo load
     if error:
@@ -57,10 +70,29 @@ def main(argv=None):
         from recbole_vagnn.trainer.checkpoint import check_model_file
 
         check_model_file(args.resume)
+    from recbole_vagnn.quick_start.quick_start import check_processes
+
+    nproc, world_size, group_offset = check_processes(args.nproc, args.world_size, args.port, args.group_offset)
     from recbole_vagnn.config.command_line import recbole_command_line
     from recbole_vagnn.quick_start import run_recbole
 
     with recbole_command_line(recbole_flags(rest)):  # what RecBole's Config reads: its keys, and only those
+        if nproc > 1 or world_size > 0:
+            from recbole_vagnn.quick_start.quick_start import run_distributed
+
+            return run_distributed(
+                args.model,
+                args.dataset,
+                config_files,
+                named or None,
+                True,
+                nproc,
+                world_size,
+                args.ip,
+                args.port,
+                group_offset,
+                resume=args.resume,
+            )
         run_recbole(
             model=args.model,
             dataset=args.dataset,

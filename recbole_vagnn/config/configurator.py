@@ -32,6 +32,13 @@ RecBole's meaning where RecBole's and this package's differ:
   RecBole merges one with its own defaults (``Config._set_default_parameters``): ``{split: {RS:
   [0.8, 0.1, 0.1]}}`` splits at random but keeps ordering by time, grouping by user and full
   ranking. On other data RecBole's own merge applies.
+
+Distributed runs (``nproc``/``world_size``, :func:`recbole_vagnn.quick_start.run`): RecBole's
+``Config._init_device`` joins every process to a NCCL process group on ``cuda:local_rank``; it
+knows no CPU path. This package's extension (:meth:`Config._init_device`): where no GPU is
+visible (or ``gpu_id`` is empty, or ``use_gpu: False``), each process joins a ``gloo`` process
+group on the CPU, with RecBole's ranks, address and meaning of every key; with a GPU, RecBole's
+own NCCL path runs unchanged.
 """
 
 import os
@@ -83,6 +90,42 @@ class Config(RecBoleConfig):
         super().__init__(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
         check_config(self)
         self._show_device_used()
+
+    def _init_device(self):
+        """RecBole's, plus distributed processes on the CPU: a ``gloo`` process group where no GPU is visible.
+
+        RecBole 1.2.1 starts a distributed process (a config with ``local_rank``, set by
+        :func:`recbole_vagnn.quick_start.run_recboles`) on NCCL and ``cuda:local_rank`` only. Where
+        ``gpu_id`` is empty, ``use_gpu`` is False or CUDA has no device, this joins the process
+        to a ``gloo`` group instead, as RecBole joins NCCL: rank ``local_rank + offset`` of
+        ``world_size``, at ``tcp://ip:port``; the device is the CPU, ``single_spec`` False, and
+        every rank but 0 logs errors only and shows no progress bar (RecBole's settings for its
+        ranks). Everything else (one process, or GPUs) is RecBole's.
+        """
+        import torch
+
+        final = self.final_config_dict
+        gpu_id = final["gpu_id"]
+        gpu_id = ",".join(map(str, gpu_id)) if isinstance(gpu_id, (tuple, list)) else str(gpu_id)
+        on_cpu = final.get("use_gpu") is False or gpu_id in ("", "None") or not torch.cuda.is_available()
+        if "local_rank" not in final or not on_cpu:
+            return super()._init_device()
+        final["gpu_id"] = gpu_id
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            dist.init_process_group(
+                backend="gloo",
+                rank=final["local_rank"] + final["offset"],
+                world_size=final["world_size"],
+                init_method=f"tcp://{final['ip']}:{final['port']}",
+            )
+        final["device"] = torch.device("cpu")
+        final["single_spec"] = False
+        if final["local_rank"] != 0:
+            final["state"] = "error"
+            final["show_progress"] = False
+            final["verbose"] = False
 
     def _show_device_used(self):
         """``use_gpu`` and ``gpu_id`` as RecBole resolved them: a CPU run shows ``use_gpu = False``, no GPU id."""

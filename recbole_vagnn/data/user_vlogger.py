@@ -5,6 +5,9 @@ rule: the user interacted with at least ``min_videos`` of the vlogger's videos (
 Then users and vloggers with fewer than ``min_links`` links are dropped, to a fixed point. The
 dataset calls this on the training split only (no validation or test interaction may create a
 link); the converters call it on everything for the paper's Table 1 statistics.
+
+No randomness: Y is a function of the files and the config, so every rank of a distributed run
+builds the same relation.
 """
 
 import numpy as np

@@ -19,11 +19,20 @@ benchmark's paired significance tests use the per-user values.
 Every returned value is a Python float with ``metric_decimal_place`` decimals. RecBole's metric
 classes round, but GAUC (and AUC) round a float32 NumPy number, which as a float reads
 ``0.49000000953674316``; the values are rounded again here as Python floats.
+
+In a distributed run each rank scores its shard of the users (RecBole's DistributedSampler);
+with ``positions`` set (the trainer sets the rows this rank scored), :meth:`PerUserEvaluator.evaluate`
+first gathers every rank's rows (:func:`gather_rows`), so that every metric and per-user value is
+computed once over all users, in user order, exactly as one process computes it, on every rank.
+RecBole instead averages each rank's metrics weighted by its count of batches (``_map_reduce``),
+which counts the sampler's padding users twice and is not the single-process value.
 """
 
+import copy
 import inspect
 
 import numpy as np
+import torch
 from recbole.evaluator import Evaluator
 from recbole.evaluator.base_metric import TopkMetric
 
@@ -48,14 +57,53 @@ def _auc_per_user(dataobject):
         return np.where((pos_len > 0) & (neg_len > 0), pairs / (neg_len * pos_len), np.nan)
 
 
+ROW_KEYS = ("rec.items", "rec.topk", "rec.meanrank", "rec.score", "data.label")
+"""The keys of RecBole's ``DataStruct`` that hold one row per evaluated row (user, for ranking)."""
+
+
+def gather_rows(dataobject, positions):
+    """``dataobject`` with the rows of every rank of the process group, in order of position, each position once.
+
+    ``positions``: the index of each of this rank's rows in the evaluation (RecBole's sampler
+    pads the last ranks with rows of the first; the copies are dropped). Every rank gets the same
+    struct, the one a single process collects.
+    """
+    import torch.distributed as dist
+
+    from recbole_vagnn.utils.errors import DistributedError
+
+    rows = {key: dataobject.get(key) for key in ROW_KEYS if key in dataobject}
+    shards = [None] * dist.get_world_size()
+    dist.all_gather_object(shards, (positions.cpu(), rows))
+    for shard_positions, shard_rows in shards:
+        if any(len(value) != len(shard_positions) for value in shard_rows.values()):
+            raise DistributedError(
+                "this evaluation collects other than one row per evaluated user or interaction, and its shards "
+                "cannot be put together: evaluate it in one process"
+            )
+    every = torch.cat([shard_positions for shard_positions, _ in shards])
+    order = torch.argsort(every, stable=True)
+    first = torch.ones(len(order), dtype=torch.bool)
+    first[1:] = every[order][1:] != every[order][:-1]
+    keep = order[first]  # each position once, ascending
+    gathered = copy.copy(dataobject)
+    gathered._data_dict = dict(dataobject._data_dict)
+    for key in rows:
+        gathered._data_dict[key] = torch.cat([shard_rows[key] for _, shard_rows in shards])[keep]
+    return gathered
+
+
 class PerUserEvaluator(Evaluator):
     """After :meth:`evaluate`, ``per_user`` maps ``'recall@10'``, ``'gauc'`` etc. to a numpy array over the evaluated users."""
 
     def __init__(self, config):
         super().__init__(config)
         self.per_user = {}
+        self.positions = None  # a distributed run's rows of this rank (module docstring)
 
     def evaluate(self, dataobject):
+        if self.positions is not None:
+            dataobject = gather_rows(dataobject, self.positions)
         self.per_user = {}
         for name, metric in self.metric_class.items():
             if isinstance(metric, TopkMetric):

@@ -208,8 +208,26 @@ def main(argv=None):
         action="store_true",
         help="log every run's epochs (RecBole's state: INFO) and Ray's own output; else warnings only",
     )
+    parser.add_argument(
+        "--nproc",
+        default=None,
+        help="refused: every run of a benchmark is one process (with --tune Ray runs many at once, "
+        "--cpus_per_trial/--gpus_per_trial, on a cluster with --ray_address); "
+        "train one model on several processes with 'recbole-vagnn run --nproc N'",
+    )
     command = ["benchmark", *(sys.argv[1:] if argv is None else argv)]
     args, base_config = parse_experiment_arguments(parser, argv)
+    if args.nproc not in (None, "1"):
+        raise ConfigError(
+            f"--nproc {args.nproc}: "
+            + (
+                "a tuning's trials are one process each, and Ray runs many at once (--cpus_per_trial, "
+                "--gpus_per_trial; a cluster with --ray_address)"
+                if args.tune
+                else "a benchmark trains each run in one process"
+            )
+            + "; train one model on several processes with 'recbole-vagnn run --nproc N'"
+        )
     if not args.verbose:  # one line per run from the benchmark itself; the stored runs keep the curves
         base_config["state"] = "WARNING"
     if args.seeds < 1:

@@ -22,6 +22,9 @@ neighbourhoods between the two users at the ends of a U-x-U walk. ``direction`` 
 After U-P-V, ``u`` gets an edge to ``v``. Every added (user, node) pair adds weight 1 to the
 matrix entry, whatever the copied entry's weight; the caller decides whether weights are kept or
 binarised.
+
+Several processes: the walk is drawn once per run from ``seed`` alone (not RecBole's per-rank
+``seed + local_rank``), so every rank of a distributed run augments both views identically.
 """
 
 import numpy as np

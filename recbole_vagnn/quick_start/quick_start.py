@@ -36,9 +36,35 @@ def run_header(config, dataset):
     )
     return (
         f"{config['model']} on {config['dataset']} ({dataset.user_num - 1:,} users, {dataset.item_num - 1:,} items, "
-        f"{dataset.inter_num:,} interactions) | {values} | device {device}, {threads} "
+        f"{dataset.inter_num:,} interactions) | {values} | device {device}, {threads}{processes(config)} "
         "(--verbose for the full config)"
     )
+
+
+def processes(config):
+    """The header's note on a distributed run, ``, 2 processes (gloo)``: the world size and the backend; '' for one process."""
+    if config["single_spec"]:
+        return ""
+    import torch.distributed as dist
+
+    return f", {config['world_size']} processes ({dist.get_backend()})"
+
+
+def log_on_rank_zero_only(config):
+    """A distributed run logs to one file: RecBole's ``init_logger`` opens a log file in every
+    process; every rank but 0 (which RecBole sets to log errors only) closes and removes its own
+    file when empty, and keeps showing its errors on stderr."""
+    import logging
+
+    if config["single_spec"] or config["local_rank"] == 0:
+        return
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.FileHandler):
+            root.removeHandler(handler)
+            handler.close()
+            if os.path.isfile(handler.baseFilename) and os.path.getsize(handler.baseFilename) == 0:
+                os.remove(handler.baseFilename)
 
 
 def check_environment(config):
@@ -75,6 +101,16 @@ def build_data_and_model(model=None, dataset=None, config_file_list=None, config
 
     Returns:
         tuple: ``(config, model, dataset, train_data, valid_data, test_data)``, the model untrained.
+
+    In a distributed run (:func:`run`) every rank builds the same dataset, split, user-vlogger
+    relation and graphs: they are deterministic functions of the files and the config, read and
+    split under ``init_seed(seed)`` (the same seed on every rank; VA-GNN's meta-path walk is seeded
+    with ``seed`` too, :mod:`recbole_vagnn.model.metapath`). The model is then made under RecBole's
+    ``init_seed(seed + local_rank)``, so every draw during training (negatives, VA-GNN's vlogger
+    triples, SimGCL's noise, dropout) differs between ranks on purpose: each rank draws its own
+    share of the global batch's samples, as one process draws them for the whole batch (the same
+    draws on every rank would repeat each sample ``world_size`` times). The initial weights still
+    agree: DistributedDataParallel copies rank 0's to every rank.
     """
     from recbole.data import data_preparation
     from recbole.utils import init_logger, init_seed
@@ -88,7 +124,12 @@ def build_data_and_model(model=None, dataset=None, config_file_list=None, config
     config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
     check_environment(config)
     init_seed(config["seed"], config["reproducibility"])
+    # RecBole's ensure_dir (exists? else makedirs) races when processes start together: the ranks of
+    # a distributed run, or runs started side by side in one folder
+    for folder in (os.path.join("log", config["model"]), config["checkpoint_dir"]):
+        os.makedirs(folder, exist_ok=True)
     init_logger(config)
+    log_on_rank_zero_only(config)
     logger = getLogger()
     dataset = create_dataset(config)
     train_data, valid_data, test_data = data_preparation(config, dataset)
@@ -177,9 +218,19 @@ def plain(result):
 
 
 def run_recbole(
-    model=None, dataset=None, config_file_list=None, config_dict=None, saved=True, on_validation=None, resume=None
+    model=None,
+    dataset=None,
+    config_file_list=None,
+    config_dict=None,
+    saved=True,
+    on_validation=None,
+    resume=None,
+    queue=None,
 ):
     """Train ``model`` on ``dataset`` with early stopping, then evaluate the best model on test.
+
+    ``queue``: as RecBole's, in a distributed run rank 0 puts the result there for the parent
+    (:func:`run`); every rank returns it, and leaves the process group at the end.
 
     ``resume``: a checkpoint of this package (``saved/MODEL-DATE-PID-RANDOM.pth``) to continue from, through
     RecBole's ``resume_checkpoint``: its weights, optimizer state, epoch and patience; the epochs
@@ -252,7 +303,7 @@ def run_recbole(
     logger.info(set_color("best valid ", "yellow") + f": {plain(best_valid_result)}")
     logger.info(set_color("test result", "yellow") + f": {plain(test_result)}")
     kept = trainer.valid_curve[trainer.best_evaluation][1] if trainer.valid_curve else best_valid_score
-    return {
+    result = {
         "model": config["model"],
         "best_valid_score": kept,
         "best_valid_mean": best_valid_score,
@@ -277,6 +328,14 @@ def run_recbole(
         "test_users": None if trainer.evaluated_users is None else trainer.evaluated_users.tolist(),
         "link_lift": getattr(train_data._dataset, "link_lift", None),
     }
+    if not config["single_spec"]:
+        import torch.distributed as dist
+
+        dist.barrier()  # none leaves while another still talks to it (gloo aborts on a vanished peer)
+        dist.destroy_process_group()
+        if config["local_rank"] == 0 and queue is not None:
+            queue.put(result)
+    return result
 
 
 def run(
@@ -291,36 +350,190 @@ def run(
     port="5678",
     group_offset=0,
 ):
-    """RecBole's ``run``: :func:`run_recbole` in this process; returns its result dict.
+    """RecBole's ``run``: :func:`run_recbole` in this process, or in ``nproc`` processes of a distributed run.
 
-    The arguments are RecBole's. Several processes (``nproc`` above 1 or a ``world_size``) are
-    refused with :class:`~recbole_vagnn.utils.errors.ConfigError` rather than run in one process.
+    The arguments and their meanings are RecBole's. ``nproc`` 1 and ``world_size`` -1: one process.
+    Otherwise this node starts ``nproc`` processes with ``torch.multiprocessing.spawn``
+    (:func:`run_recboles`), ranks ``group_offset`` to ``group_offset + nproc - 1`` of
+    ``world_size`` (-1: ``nproc``, one node), meeting at ``tcp://ip:port`` (the node with
+    ``group_offset`` 0 listens there). They train with DistributedDataParallel, on NCCL and one
+    GPU each (RecBole's path; ``gpu_id`` names the GPUs), or where no GPU is visible on the CPU
+    with gloo (this package's extension, :meth:`recbole_vagnn.config.Config._init_device`).
+    Returns the result dict of rank 0 (on the other nodes, None), as RecBole passes it back
+    through a queue. Bad values (:func:`check_processes`), a port in use, or a process that
+    fails or dies raise :class:`~recbole_vagnn.utils.errors.DistributedError` with one line;
+    the other processes are stopped.
     """
-    from recbole_vagnn.utils.errors import ConfigError
+    nproc, world_size, group_offset = check_processes(nproc, world_size, port, group_offset)
+    if nproc == 1 and world_size <= 0:
+        return run_recbole(model, dataset, config_file_list, config_dict, saved=saved)
+    return run_distributed(
+        model, dataset, config_file_list, config_dict, saved, nproc, world_size, ip, port, group_offset
+    )
 
-    if nproc != 1 or world_size > 0:
-        raise ConfigError(
-            f"nproc={nproc}, world_size={world_size}: this version trains in one process; "
-            "run without --nproc and --world_size"
+
+def run_distributed(
+    model, dataset, config_file_list, config_dict, saved, nproc, world_size, ip, port, group_offset, resume=None
+):
+    """:func:`run`'s several processes (checked values); ``resume``: a checkpoint every process continues from."""
+    world_size = nproc if world_size == -1 else world_size
+    check_devices(nproc, model, dataset, config_file_list, config_dict)
+    if group_offset == 0:
+        check_port_free(ip, port)
+    config_dict = dict(config_dict or {})
+    config_dict.update({"world_size": world_size, "ip": ip, "port": port, "nproc": nproc, "offset": group_offset})
+    kwargs = {"config_dict": config_dict, "saved": saved}
+    if resume:
+        kwargs["resume"] = resume
+    return spawn_processes(run_recboles, (model, dataset, config_file_list), kwargs, nproc)
+
+
+def check_processes(nproc, world_size=-1, port="5678", group_offset=0):
+    """RecBole's distributed arguments as RecBole means them, else :class:`~recbole_vagnn.utils.errors.DistributedError`.
+
+    ``nproc`` an integer of 1 or more; ``world_size`` -1 or an integer of at least
+    ``group_offset + nproc``; ``group_offset`` an integer of 0 or more; ``port`` 1 to 65535.
+    Returns ``(nproc, world_size, group_offset)`` as integers.
+    """
+    from recbole_vagnn.utils.errors import DistributedError
+
+    def integer(name, value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            and not (isinstance(value, str) and value.lstrip("-").isdigit())
+        ):
+            raise DistributedError(f"--{name} {value!r} is not an integer")
+        return int(value)
+
+    nproc, world_size, group_offset = (
+        integer(name, value)
+        for name, value in (("nproc", nproc), ("world_size", world_size), ("group_offset", group_offset))
+    )
+    if nproc < 1:
+        raise DistributedError(f"--nproc {nproc}: the number of processes must be 1 or more")
+    if group_offset < 0:
+        raise DistributedError(f"--group_offset {group_offset}: the first rank of this node must be 0 or more")
+    if world_size != -1 and world_size < group_offset + nproc:
+        raise DistributedError(
+            f"--world_size {world_size} is below --group_offset {group_offset} + --nproc {nproc}: "
+            "world_size counts the processes of every node (-1: this node's nproc)"
         )
-    return run_recbole(model, dataset, config_file_list, config_dict, saved=saved)
+    if not 1 <= integer("port", port) <= 65535:
+        raise DistributedError(f"--port {port}: a TCP port is 1 to 65535")
+    return nproc, world_size, group_offset
+
+
+def check_devices(nproc, model, dataset, config_file_list, config_dict):
+    """On GPUs, one per process: ``nproc`` above the GPUs visible, or above those ``gpu_id`` names, is refused.
+
+    The config is read here, in the parent, as each process will read it (so a bad value is
+    reported once, before any process starts); on the CPU (gloo) any ``nproc`` runs. Returns the config.
+    """
+    import torch
+
+    from recbole_vagnn.config.configurator import Config
+    from recbole_vagnn.utils.errors import DistributedError
+
+    visible = torch.cuda.device_count() if torch.cuda.is_available() else 0  # before RecBole sets CUDA_VISIBLE_DEVICES
+    config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
+    if config["device"].type != "cuda":
+        return config
+    named = [gpu for gpu in str(config["gpu_id"]).split(",") if gpu.strip()]
+    if nproc > visible:
+        raise DistributedError(
+            f"--nproc {nproc} is more than the {visible} GPU{'s' if visible != 1 else ''} visible: "
+            f"each process trains on a GPU of its own; use --nproc {visible} or fewer"
+        )
+    if nproc > len(named):
+        raise DistributedError(
+            f"--nproc {nproc} needs {nproc} GPUs and gpu_id '{config['gpu_id']}' names {len(named)}: "
+            f"set --gpu_id={','.join(map(str, range(nproc)))}"
+        )
+    return config
+
+
+def check_port_free(ip, port):
+    """The node with rank 0 listens at ``ip:port``: a port already in use there is a :class:`DistributedError`."""
+    import socket
+
+    from recbole_vagnn.utils.errors import DistributedError
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((ip, int(port)))
+        except OSError as error:
+            raise DistributedError(
+                f"--port {port} on {ip} cannot be used by rank 0 ({error.strerror}): another process holds it; "
+                "choose a free one with --port"
+            ) from None
+
+
+WARNING_FILTERS = "_warning_filters"
+"""The key of :func:`run_recboles`'s keyword arguments under which :func:`spawn_processes` sends the
+parent's ``warnings.filters`` (a spawned process starts with Python's; the command lines hide
+RecBole's own deprecation notices, :func:`recbole_vagnn.cli.base.hide_unactionable_warnings`)."""
+
+
+def spawn_processes(function, args, kwargs, nproc):
+    """``torch.multiprocessing.spawn(function, args + (kwargs,), nproc)`` with a queue for rank 0's result, as RecBole's ``run``.
+
+    A process that raises, or exits before the end (killed, ``os._exit``), ends the run: torch
+    stops the other processes, and this raises :class:`DistributedError` with one line naming
+    the process and what ended it (the process's own traceback is chained, shown with ``--debug``).
+    """
+    import warnings
+
+    import torch.multiprocessing as mp
+
+    from recbole_vagnn.utils.errors import DistributedError
+
+    queue = mp.get_context("spawn").SimpleQueue()
+    kwargs = {**kwargs, "queue": queue}
+    if function is run_recboles:  # a new interpreter: this process's warning policy goes with it
+        kwargs[WARNING_FILTERS] = list(warnings.filters)
+    result = None
+    try:
+        context = mp.spawn(function, args=(*args, kwargs), nprocs=nproc, join=False)
+        while True:  # read while they run: a result larger than the pipe's buffer blocks its writer until read
+            while not queue.empty():
+                result = queue.get()
+            if context.join(timeout=0.2):
+                break
+    except mp.ProcessRaisedException as error:
+        import re
+
+        lines = [line for line in str(error).strip().splitlines() if line.strip()]
+        last = re.sub(r"^[\w.]+\.(\w+): ", r"\1: ", lines[-1].strip())  # recbole_vagnn.utils.errors.ConfigError: ...
+        raise DistributedError(
+            f"process {error.error_index} of {nproc} failed, and the others were stopped: {last}"
+        ) from error
+    except mp.ProcessExitedException as error:
+        why = f"signal {error.signal_name}" if error.signal_name else f"exit code {error.exit_code}"
+        raise DistributedError(
+            f"process {error.error_index} of {nproc} ended ({why}) before the run did, and the others were stopped"
+        ) from error
+    while not queue.empty():
+        result = queue.get()
+    return result
 
 
 def run_recboles(rank, *args):
-    """RecBole's ``run_recboles(rank, model, dataset, config_file_list, kwargs)``, the function each
-    process of a multi-process run starts with. This version trains in one process: the arguments
-    are checked as RecBole checks them, then the call is refused with
-    :class:`~recbole_vagnn.utils.errors.ConfigError` (use :func:`run` or :func:`run_recbole`)."""
+    """RecBole's ``run_recboles(rank, model, dataset, config_file_list, kwargs)``: what each process of a
+    distributed run starts with (``torch.multiprocessing.spawn`` gives ``rank``): :func:`run_recbole` as
+    process ``rank`` of this node, ``kwargs`` its keyword arguments (``config_dict``, ``queue``, ``saved``)."""
     from collections.abc import MutableMapping
 
-    from recbole_vagnn.utils.errors import ConfigError
+    kwargs = args[-1]
+    if not isinstance(kwargs, MutableMapping):
+        raise TypeError(f"the last argument of run_recboles must be a dict of keyword arguments, got {type(kwargs)}")
+    kwargs = dict(kwargs)
+    if WARNING_FILTERS in kwargs:
+        import warnings
 
-    if not isinstance(args[-1], MutableMapping):
-        raise TypeError(f"the last argument of run_recboles must be a dict of keyword arguments, got {type(args[-1])}")
-    raise ConfigError(
-        f"run_recboles (rank {rank}) starts one process of a distributed run; this version trains in one "
-        "process: call run or run_recbole"
-    )
+        warnings.filters[:] = kwargs.pop(WARNING_FILTERS)
+    kwargs["config_dict"] = {**(kwargs.get("config_dict") or {}), "local_rank": rank}
+    return run_recbole(*args[:3], **kwargs)
 
 
 def objective_function(config_dict=None, config_file_list=None, saved=True):

@@ -136,13 +136,18 @@ def set_train_batch_size(config, train_data, batch_size):
     RecBole's ``update_config`` recomputes a loader's ``step`` (``train_batch_size``, divided by
     the rows each interaction brings with its negatives) but its torch batch sampler, built with
     the loader, keeps the old size: the sampler is rebuilt here with the new step (same sampler,
-    same seeded generator, nothing drawn yet), so ``len(train_data)`` and the batches agree.
+    same seeded generator, nothing drawn yet), so ``len(train_data)`` and the batches agree. In a
+    distributed run each rank's step is then divided by the world size, as RecBole's loader does
+    when it is built: ``train_batch_size`` stays the global batch.
     """
     from torch.utils.data import BatchSampler, DataLoader
 
     config["train_batch_size"] = batch_size
     if hasattr(train_data, "update_config"):
         train_data.update_config(config)
+        if config["single_spec"] is False:  # RecBole's loader divides its step by the world size when built, not here
+            for loader in _loaders(train_data):
+                loader.step = max(1, loader.step // config["world_size"])
     elif hasattr(train_data, "batch_size"):  # this package's device loader
         train_data.batch_size = batch_size
     for loader in _loaders(train_data):

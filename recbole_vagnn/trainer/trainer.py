@@ -3,6 +3,7 @@ that load without unpickling code."""
 
 import os
 import secrets
+import shutil
 import time
 
 import numpy as np
@@ -10,6 +11,7 @@ import torch
 from recbole.trainer import Trainer as RecBoleTrainer
 from recbole.utils import get_trainer as recbole_get_trainer
 from recbole.utils import set_color
+from torch.nn.parallel import DistributedDataParallel
 
 from recbole_vagnn.data.dataloader.device_loader import DeviceFullSortEval
 from recbole_vagnn.evaluator.evaluator import PerUserEvaluator
@@ -99,11 +101,45 @@ class PluginTrainerMixin:
     pre-training trainers (RaCT's, S3Rec's) save their ``MODEL-DATASET-EPOCH.pth`` files so too, and
     also after the last pre-training epoch where ``save_step`` does not divide ``pretrain_epochs``.
     Importing RecBole or this package changes nothing globally.
+
+    In a distributed run (``single_spec`` False, :func:`recbole_vagnn.quick_start.run`): RecBole's
+    DistributedDataParallel wrap on GPUs; on the CPU (gloo) the same wrap without ``device_ids``
+    and without SyncBatchNorm (which needs a GPU), so BatchNorm layers normalise over the rank's
+    batch. Every rank trains on its shard of each global batch (RecBole's DistributedSampler,
+    ``train_batch_size`` divided by the world size) and DDP averages the gradients, so every rank
+    holds the same weights after each step. A loss computed over the batch, such as VA-GNN's and
+    SimGCL's in-batch contrastive loss, sees the rank's shard only: its negatives are the rank's
+    batch, so with k ranks the contrastive part equals one process's at ``train_batch_size / k``
+    (the BPR parts, means over rows, equal one process's at the global batch). Evaluation scores
+    each user once and gathers the shards (:meth:`evaluate`), so every rank gets the
+    single-process metrics, per-user values in user order, the same valid score and so the same
+    early-stopping decision. As RecBole, only a node's first process (``local_rank`` 0) writes
+    the checkpoint, the log file, TensorBoard and the progress lines; the checkpoint's name is
+    rank 0's on every rank, and loading the best model for the test sends rank 0's weights to
+    the others (no shared file system needed).
     """
 
     def __init__(self, config, model):
-        super().__init__(config, model)
+        import torch.distributed as dist
+
+        distributed = not config["single_spec"]
+        on_cpu = distributed and config["device"].type == "cpu"
+        if on_cpu:  # RecBole wraps with device_ids=[local_rank], which DDP refuses for a module on the CPU
+            config["single_spec"] = True
+        try:
+            super().__init__(config, model)
+        finally:
+            if on_cpu:
+                config["single_spec"] = False
+        if on_cpu:
+            self.distributed_model = DistributedDataParallel(self.model)
         tag = f"{os.getpid()}-{secrets.token_hex(4)}"  # one run's files: the checkpoint, a tree model's temp files
+        if distributed:  # one name on every rank: rank 0's
+            shared = [tag]
+            dist.broadcast_object_list(shared, src=0)
+            tag = shared[0]
+            if config["local_rank"] != 0:  # RecBole's rule for logs and checkpoints: a node's first process writes
+                self._silence_tensorboard()
         for name in ("saved_model_file", "temp_file", "temp_best_file"):
             if isinstance(getattr(self, name, None), str):
                 setattr(self, name, unique_checkpoint_name(getattr(self, name), tag))
@@ -120,6 +156,18 @@ class PluginTrainerMixin:
         self.kept_evaluation, self.recent_valid_scores = None, []
         self.curve_test_data, self.test_curve, self.valid_per_user_curve = None, [], []
         self._data_sha256 = None
+
+    def _silence_tensorboard(self):
+        """A rank but 0 writes no TensorBoard events: the folder RecBole's trainer just made for it is removed."""
+        log_dir = getattr(self.tensorboard, "log_dir", None)
+        self.tensorboard.close()
+        if log_dir and os.path.isdir(log_dir):
+            shutil.rmtree(log_dir, ignore_errors=True)
+        self.tensorboard = _NoWriter()
+
+    def _map_reduce(self, result, num_sample):
+        """RecBole's all-reduce of each rank's metrics (weighted by its batches) is not needed: :meth:`evaluate` gathered the users."""
+        return result
 
     def _train_epoch(self, train_data, *args, **kwargs):
         self._epoch_idx = args[0] if args else kwargs.get("epoch_idx", self._epoch_idx + 1)
@@ -382,12 +430,22 @@ class PluginTrainerMixin:
 
     def evaluate(self, eval_data, load_best_model=True, model_file=None, show_progress=False):
         """RecBole's evaluation, or the device path for a :class:`DeviceFullSortEval` (same metric code)."""
+        distributed = not self.config["single_spec"]
         if eval_data and load_best_model:
             checkpoint_file = model_file or self.saved_model_file
-            checkpoint = load_checkpoint(checkpoint_file, map_location=self.device)
-            self.model.load_state_dict(checkpoint["state_dict"])
-            self.model.load_other_parameter(checkpoint.get("other_parameter"))
+            import torch.distributed as dist
+
+            state = [None, None]
+            if not distributed or dist.get_rank() == 0:
+                checkpoint = load_checkpoint(checkpoint_file, map_location="cpu" if distributed else self.device)
+                state = [checkpoint["state_dict"], checkpoint.get("other_parameter")]
+            if distributed:  # rank 0 wrote it, maybe on its own node's disk: its weights go to every rank
+                dist.broadcast_object_list(state, src=0)
+                state = [_on_device(part, self.device) for part in state]
+            self.model.load_state_dict(state[0])
+            self.model.load_other_parameter(state[1])
             self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
+        self.evaluator.positions = evaluation_positions(eval_data) if distributed and eval_data is not None else None
         users = getattr(eval_data, "uid_list", None)
         if users is None and getattr(eval_data, "is_sequential", False):  # one ranked row per held-out interaction
             users = eval_data._dataset.inter_feat[eval_data._dataset.uid_field]
@@ -411,6 +469,35 @@ class PluginTrainerMixin:
         result = self.evaluator.evaluate(self.eval_collector.get_data_struct())
         self.wandblogger.log_eval_metrics(result, head="eval")
         return result
+
+
+class _NoWriter:
+    """TensorBoard's ``SummaryWriter`` that writes nothing (a distributed run's ranks but 0)."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def _on_device(value, device):
+    """``value`` (a tensor, or a dict of them, or None) with its tensors moved to ``device``."""
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, dict):
+        return type(value)((key, _on_device(item, device)) for key, item in value.items())
+    return value
+
+
+def evaluation_positions(eval_data):
+    """The indices of ``eval_data``'s rows (users, for full ranking) this rank evaluates, in order.
+
+    RecBole's distributed eval loader draws them with a DistributedSampler (no shuffling): rank r
+    of k gets rows r, r + k, ..., padded with the first rows so every rank has as many; the
+    evaluator drops the padding when it gathers (:func:`recbole_vagnn.evaluator.evaluator.gather_rows`).
+    """
+    sampler = getattr(eval_data, "sampler", None)
+    if sampler is None:
+        return None
+    return torch.as_tensor(list(iter(sampler)), dtype=torch.long)
 
 
 class Trainer(PluginTrainerMixin, RecBoleTrainer):

@@ -18,3 +18,7 @@ class CheckpointError(InputError):
 
 class TrialError(InputError):
     """A run started as a Ray trial failed, or could not be given the resources asked for; the message names it."""
+
+
+class DistributedError(InputError):
+    """A distributed run (``nproc``, ``world_size``) that cannot start, or whose process failed; the message names it."""

@@ -145,7 +145,9 @@ def fast_path_refusal(config, model_class):
     order every epoch, with negatives outside the user's training history. Anything else (dynamic
     negative sampling, several or popularity negatives, ``uni100``/``pop100``, value metrics, a
     model that scores only through ``predict``, ``shuffle: False``, ``repeatable: True``, whose
-    negatives RecBole draws from every item but the positive) goes through RecBole's own loaders.
+    negatives RecBole draws from every item but the positive) goes through RecBole's own loaders,
+    and so does a distributed run (``single_spec`` False): RecBole's loaders shard every batch
+    and evaluation over the ranks with their DistributedSampler; these loaders do not shard.
     """
     sampling = config["train_neg_sample_args"] or {}
     eval_mode = config["eval_args"]["mode"]

@@ -65,6 +65,11 @@ Choices where the paper is open or its code differs (config key in brackets):
   ``view_fusion: sum`` keeps both views and the contrastive loss but fuses them as e_1 + e_2
   (d dimensions, Q is d x d) instead of Eq. 15's concatenation; ``walk_q1: 0`` turns the
   meta-path augmentation off (both views are X and Y as they are).
+- Several processes (RecBole's distributed data parallel): the graphs and the meta-path walk are
+  the same on every rank (from the files and ``seed``); the vlogger triples are drawn per rank
+  from torch's generator, seeded ``seed + local_rank`` by RecBole, so the ranks draw different
+  triples, their share of the global batch's. The in-batch contrastive loss takes its negatives
+  from the rank's batch: with k ranks it equals one process's at ``train_batch_size / k``.
 """
 
 from contextlib import contextmanager
