@@ -90,6 +90,17 @@ def check_environment(config):
         )
 
 
+def start_logging(config):
+    """RecBole's ``init_logger``, with its folders made first: RecBole's ``ensure_dir`` (exists? else
+    makedirs) races when processes start together, the ranks of a distributed run or runs started
+    side by side in one folder."""
+    from recbole.utils import init_logger
+
+    for folder in (os.path.join("log", config["model"]), config["checkpoint_dir"]):
+        os.makedirs(folder, exist_ok=True)
+    init_logger(config)
+
+
 def build_data_and_model(model=None, dataset=None, config_file_list=None, config_dict=None):
     """Config, dataset, split data loaders and a freshly initialised model, as :func:`run_recbole` builds them.
 
@@ -113,7 +124,7 @@ def build_data_and_model(model=None, dataset=None, config_file_list=None, config
     agree: DistributedDataParallel copies rank 0's to every rank.
     """
     from recbole.data import data_preparation
-    from recbole.utils import init_logger, init_seed
+    from recbole.utils import init_seed
 
     from recbole_vagnn.config.configurator import Config
     from recbole_vagnn.data import create_dataset
@@ -124,11 +135,7 @@ def build_data_and_model(model=None, dataset=None, config_file_list=None, config
     config = Config(model=model, dataset=dataset, config_file_list=config_file_list, config_dict=config_dict)
     check_environment(config)
     init_seed(config["seed"], config["reproducibility"])
-    # RecBole's ensure_dir (exists? else makedirs) races when processes start together: the ranks of
-    # a distributed run, or runs started side by side in one folder
-    for folder in (os.path.join("log", config["model"]), config["checkpoint_dir"]):
-        os.makedirs(folder, exist_ok=True)
-    init_logger(config)
+    start_logging(config)
     log_on_rank_zero_only(config)
     logger = getLogger()
     dataset = create_dataset(config)
@@ -193,7 +200,7 @@ def load_data_and_model(model_file, data_path=None, trust=False):
         that RecBole's ``recbole.utils.case_study.full_sort_topk`` ranks with it.
     """
     from recbole.data import data_preparation
-    from recbole.utils import init_logger, init_seed
+    from recbole.utils import init_seed
 
     from recbole_vagnn.data import create_dataset
     from recbole_vagnn.trainer.checkpoint import load_checkpoint
@@ -202,7 +209,7 @@ def load_data_and_model(model_file, data_path=None, trust=False):
     checkpoint = load_checkpoint(model_file, trust=trust)
     config = config_from_checkpoint(checkpoint, model_file, data_path)
     init_seed(config["seed"], config["reproducibility"])
-    init_logger(config)
+    start_logging(config)
     dataset = create_dataset(config)
     train_data, valid_data, test_data = data_preparation(config, dataset)
     init_seed(config["seed"], config["reproducibility"])
