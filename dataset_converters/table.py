@@ -5,7 +5,8 @@ three-sided structure as micro-videos and vloggers holds for books and authors, 
 directors, tracks and artists, games and developers, products and brands, podcasts and hosts.
 
     recbole-vagnn convert table OUT_DIR --name NAME --interactions FILE --items FILE [--events FILE]
-                                [column flags] [--rating_col R --min_rating X] [--creator_sep SEP]
+                                [column flags] [--no_time] [--rating_col R --min_rating X] [--creator_sep SEP]
+                                [--creator_normalize {none,casefold,initials}]
                                 [--min_user_interactions K] [--min_item_interactions K]
 
 writes ``OUT_DIR/NAME/NAME.{inter,item,uvl}`` (items play the videos, creators the vloggers).
@@ -21,11 +22,24 @@ writes ``OUT_DIR/NAME/NAME.{inter,item,uvl}`` (items play the videos, creators t
   ``iso`` or a strftime pattern such as ``%d/%m/%Y``). They are written as seconds. Rows are
   written in time order, file order within equal times, and RecBole's split sorts stably, so
   file order breaks ties.
+- No times (``--no_time``): file order is the split's order. Rows keep their file order and each
+  written ``timestamp`` is the row's position among the data rows of ``--interactions`` (0 for
+  the first), so the leave-one-out split holds out each user's last rows in the file. ``--events``
+  are then untimed (known before training); ``--time_col``, ``--time_format`` other than ``auto``
+  and ``--event_time_col`` are refused with it.
 - Positives: with ``--rating_col`` and ``--min_rating X``, rows rated X or more; otherwise every
   row. A repeated user-item pair keeps its earliest time.
 - One creator per item, as VA-GNN assumes: ``--creator_sep SEP`` credits an item whose field
   lists several ("Joel Coen, Ethan Coen") to the first one listed, and the log counts them.
   An item listed twice with different creators is an error.
+- Creator names (of ``--items`` and ``--events``) are kept as written, stripped, unless
+  ``--creator_normalize`` says otherwise: ``casefold`` takes each name's Unicode NFKC form,
+  casefolds it, turns every run of whitespace into one space and strips the ends
+  ("J.K.  Rowling" -> "j.k. rowling"); ``initials`` does the same, then writes each run of initials
+  (one-letter words, each followed by a period or a space) as one word without periods, set off
+  from the next word by one space ("J. R. R. Tolkien", "J.R.R. Tolkien", "J R R Tolkien" -> "jrr
+  tolkien"; "Stephen R. Donaldson" -> "stephen r donaldson"). The log counts the distinct names
+  before and after.
 - Items without a creator and interactions with items not in ``--items`` are dropped and
   counted; ``.item`` lists exactly the items left in ``.inter``. Optional k-core filters
   (``--min_user_interactions``, ``--min_item_interactions``) run to a fixed point.
@@ -35,7 +49,9 @@ Bad input stops with one line naming the file, line and column, and nothing is w
 """
 
 import logging
+import re
 import time
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +76,8 @@ SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 PARQUET = (".parquet", ".pq")
 TIME_FORMATS = ("auto", "s", "ms", "iso")
 KINDS = ("Items", "Creators")
+NORMALIZE = ("none", "casefold", "initials")
+INITIALS = re.compile(r"(?<!\w)(?:[^\W\d_](?:\.\s*|\s+))+")  # one-letter words, each before a period or a space
 
 
 def _kind(path):
@@ -184,8 +202,34 @@ def drop_bad_rows(frame, bad, path, what):
     return frame[~bad]
 
 
-def read_items(path, item_col, creator_col, creator_sep, sep, header=True):
-    """item -> creator (first listed with ``creator_sep``); items without one are dropped and counted."""
+def normalize_creator(name, mode):
+    """``name`` under ``--creator_normalize mode`` (module docstring)."""
+    if mode == "none":
+        return name
+    name = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    if mode == "initials":
+        name = " ".join(INITIALS.sub(lambda run: re.sub(r"[.\s]", "", run.group()) + " ", name).split())
+    return name
+
+
+def normalize_creators(names, mode, path):
+    """``names`` (a Series) under ``--creator_normalize mode``, logging how many distinct names merged."""
+    if mode == "none":
+        return names
+    distinct = names.unique()
+    normal = {name: normalize_creator(name, mode) for name in distinct}
+    logger.info(
+        "%s: --creator_normalize %s: %s distinct creator names became %s",
+        path,
+        mode,
+        f"{len(distinct):,}",
+        f"{len(set(normal.values())):,}",
+    )
+    return names.map(normal)
+
+
+def read_items(path, item_col, creator_col, creator_sep, sep, header=True, normalize="none"):
+    """item -> creator (first listed with ``creator_sep``, then normalised); items without one are dropped and counted."""
     frame = read_table(path, [item_col, creator_col], sep=sep, header=header)
     items = _ids(frame, item_col, path)
     creators = _ids(frame, creator_col, path, required=False)
@@ -204,6 +248,7 @@ def read_items(path, item_col, creator_col, creator_sep, sep, header=True):
     if missing.any():
         logger.warning("%s: dropped %d item row(s) without a creator", path, int(missing.sum()))
         table = table[~missing]
+    table["vlogger_id"] = normalize_creators(table["vlogger_id"], normalize, path)
     table = table.drop_duplicates(["item_id", "vlogger_id"])
     clash = table["item_id"].duplicated(keep=False)
     if clash.any():
@@ -220,12 +265,16 @@ def read_items(path, item_col, creator_col, creator_sep, sep, header=True):
 
 
 def read_interactions(args, creator_of):
-    """Positive user-item interactions with their creator and time, in time order."""
+    """Positive user-item interactions with their creator and time (``--no_time``: file position), in time order."""
     path = args.interactions
-    columns = [args.user_col, args.item_col, args.time_col] + ([args.rating_col] if args.rating_col else [])
+    columns = [args.user_col, args.item_col] + [c for c in (args.time_col, args.rating_col) if c]
     frame = read_table(path, columns, sep=args.sep, header=not args.no_header)
-    frame["_time"] = parse_times(frame, args.time_col, path, args.time_format, keep_bad=args.skip_bad_rows)
-    if args.skip_bad_rows:
+    if args.no_time:
+        frame["_time"] = np.arange(len(frame), dtype=float)
+        logger.info("%s: no times: file order is the split's order (timestamp = row position, 0 first)", path)
+    else:
+        frame["_time"] = parse_times(frame, args.time_col, path, args.time_format, keep_bad=args.skip_bad_rows)
+    if args.skip_bad_rows and not args.no_time:
         frame = drop_bad_rows(frame, np.isnan(frame["_time"].to_numpy()), path, f"time ('{args.time_col}')")
     if args.rating_col:
         raw = frame[args.rating_col]
@@ -285,19 +334,20 @@ def header_of(path, sep=None, header=True):
 def read_events(args):
     """Explicit user -> creator events, timed if the time column is there (else known before training).
 
-    Without ``--event_time_col`` the interactions' time column is used if the file has it; an
-    empty time is an event known before training.
+    Without ``--event_time_col`` the interactions' time column is used if the file has it (never
+    with ``--no_time``); an empty time is an event known before training.
     """
     path = args.events
     user_col = args.event_user_col or args.user_col
     creator_col = args.event_creator_col or args.creator_col
     time_col = args.event_time_col
     header = not args.no_header
-    if time_col is None and args.time_col in header_of(path, args.events_sep, header):
+    if time_col is None and args.time_col and args.time_col in header_of(path, args.events_sep, header):
         time_col = args.time_col
     columns = [user_col, creator_col] + ([time_col] if time_col else [])
     frame = read_table(path, columns, sep=args.events_sep, header=header)
-    events = pd.DataFrame({"user_id": _ids(frame, user_col, path), "vlogger_id": _ids(frame, creator_col, path)})
+    creators = normalize_creators(_ids(frame, creator_col, path), args.creator_normalize, path)
+    events = pd.DataFrame({"user_id": _ids(frame, user_col, path), "vlogger_id": creators})
     events["timestamp"] = parse_times(frame, time_col, path, args.time_format, allow_empty=True) if time_col else np.nan
     return events
 
@@ -315,7 +365,12 @@ def parser():
         "--items_item_col", default=None, help="item column of --items when its name differs (None: --item_col)"
     )
     parser.add_argument("--creator_col", default="creator_id", help="creator column of --items")
-    parser.add_argument("--time_col", default="timestamp", help="time column of --interactions")
+    parser.add_argument("--time_col", default=None, help="time column of --interactions (None: timestamp)")
+    parser.add_argument(
+        "--no_time",
+        action="store_true",
+        help="--interactions has no time: file order is the split's order (timestamp = row position, 0 first)",
+    )
     parser.add_argument("--event_user_col", default=None, help="user column of --events (None: --user_col)")
     parser.add_argument("--event_creator_col", default=None, help="creator column of --events (None: --creator_col)")
     parser.add_argument(
@@ -329,6 +384,13 @@ def parser():
     parser.add_argument("--rating_col", default=None, help="with --min_rating: keep rows rated at least that")
     parser.add_argument("--min_rating", type=float, default=None, help="with --rating_col: the lowest positive rating")
     parser.add_argument("--creator_sep", default=None, help="separator of a creator list: the first one is credited")
+    parser.add_argument(
+        "--creator_normalize",
+        choices=NORMALIZE,
+        default="none",
+        help="creator names: as written (none); NFKC, casefolded, whitespace collapsed (casefold); "
+        "and initials joined without periods, 'J. R. R. Tolkien' -> 'jrr tolkien' (initials)",
+    )
     parser.add_argument("--sep", default=None, help="field separator of text files (None: from the suffix)")
     parser.add_argument("--items_sep", default=None, help="field separator of --items when it differs (None: --sep)")
     parser.add_argument("--events_sep", default=None, help="field separator of --events when it differs (None: --sep)")
@@ -352,6 +414,22 @@ def main(argv=None):
     args = parse_args(parser(), argv)
     if (args.rating_col is None) != (args.min_rating is None):
         raise ConversionError("--rating_col and --min_rating go together: give both or neither")
+    if args.no_time:
+        given = [
+            flag
+            for flag, value in (
+                ("--time_col", args.time_col),
+                ("--time_format", args.time_format != "auto"),
+                ("--event_time_col", args.event_time_col),
+            )
+            if value
+        ]
+        if given:
+            raise ConversionError(
+                f"--no_time and {' and '.join(given)} exclude each other: without times, file order is the split's order"
+            )
+    else:
+        args.time_col = args.time_col or "timestamp"
     for flag in ("sep", "items_sep", "events_sep"):
         if getattr(args, flag) is not None:  # '\t' from a shell means a tab
             setattr(args, flag, getattr(args, flag).encode().decode("unicode_escape"))
@@ -359,7 +437,9 @@ def main(argv=None):
     args.events_sep = args.events_sep or args.sep
     header = not args.no_header
     item_col = args.items_item_col or args.item_col
-    items = read_items(args.items, item_col, args.creator_col, args.creator_sep, args.items_sep, header)
+    items = read_items(
+        args.items, item_col, args.creator_col, args.creator_sep, args.items_sep, header, args.creator_normalize
+    )
     inter = read_interactions(args, dict(zip(items["item_id"], items["vlogger_id"])))
     events = read_events(args) if args.events else pd.DataFrame(columns=["user_id", "vlogger_id", "timestamp"])
     # the dataset's rule links a user to a creator after 3 of its items (uvl_min_videos): counted in the statistics

@@ -298,6 +298,7 @@ def test_the_readme_books_example_converts_and_a_small_data_preset_exists(tmp_pa
 
 
 SHARED_AMAZON = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "amazon-brand"
+SHARED_BOOK_CROSSING = SHARED_AMAZON.parent / "book-crossing"
 
 
 def test_headerless_files_with_a_separator_and_item_column_of_their_own(tmp_path, caplog):
@@ -404,3 +405,95 @@ def test_statistics_count_the_rules_links_and_messages_say_items_and_creators(tm
     text = caplog.text + capsys.readouterr().out
     assert "user-video" not in text and "user-vlogger" not in text
     assert "duplicate user-item" in text and "no explicit user-creator event" in text
+
+
+def test_no_time_keeps_file_order_and_writes_each_rows_position(tmp_path, caplog):
+    # no time column; u1 rates b1 twice (the first in the file is kept); row 3 is below --min_rating
+    rows = [("u1", "b3", 8), ("u2", "b1", 9), ("u1", "b2", 2), ("u1", "b1", 7), ("u2", "b4", 9), ("u1", "b1", 9)]
+    with caplog.at_level(logging.INFO):
+        _, frames = convert(
+            tmp_path,
+            rows,
+            inter_header=["user_id", "item_id", "stars"],
+            extra=["--no_time", "--rating_col", "stars", "--min_rating", "7"],
+        )
+    assert pairs(frames) == [("u1", "b3", 0.0), ("u2", "b1", 1.0), ("u1", "b1", 3.0), ("u2", "b4", 4.0)]
+    assert "no times: file order is the split's order" in caplog.text
+    dataset = create_dataset(make_config("LightGCN", "t", data_path=tmp_path / "out"))
+    assert dataset.inter_num == 4
+
+
+@pytest.mark.parametrize(
+    "flags, named",
+    [
+        (["--time_col", "when"], "--time_col"),
+        (["--time_format", "ms"], "--time_format"),
+        (["--event_time_col", "when", "--time_col", "t"], "--time_col and --event_time_col"),
+    ],
+)
+def test_no_time_with_a_time_flag_is_one_line_and_writes_nothing(tmp_path, flags, named):
+    with pytest.raises(ConversionError, match=f"^--no_time and {named} exclude each other: without times, file order"):
+        convert(tmp_path, [("u1", "b1")], inter_header=["user_id", "item_id"], extra=["--no_time", *flags])
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("none", ["J.K. Rowling", "j.k.  rowling", "J.K. ROWLING", "J. K. Rowling", "Ｊ.K. Rowling"]),
+        ("casefold", ["j.k. rowling", "j.k. rowling", "j.k. rowling", "j. k. rowling", "j.k. rowling"]),
+        ("initials", ["jk rowling"] * 5),
+    ],
+)
+def test_creator_normalize_merges_spellings_of_one_name(mode, expected):
+    names = ["J.K. Rowling", "j.k.  rowling", "J.K. ROWLING", "J. K. Rowling", "Ｊ.K. Rowling"]  # a full-width J
+    assert [table.normalize_creator(name, mode) for name in names] == expected
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("J. R. R. Tolkien", "jrr tolkien"),
+        ("J R R Tolkien", "jrr tolkien"),
+        ("j.r.r.tolkien", "jrr tolkien"),
+        ("Stephen R. Donaldson", "stephen r donaldson"),
+        ("Malcolm X.", "malcolm x"),
+        ("Dr. Seuss", "dr. seuss"),
+        ("Straße  Ünal", "strasse ünal"),
+    ],
+)
+def test_initials_join_without_periods(name, expected):
+    assert table.normalize_creator(name, "initials") == expected
+
+
+def test_casefold_merges_creators_of_items_and_events_and_counts_them(tmp_path, caplog):
+    items = [("b1", "J.K. Rowling"), ("b2", " j.k.  rowling"), ("b3", "Bo"), ("b4", "BO"), ("b4", "bo")]
+    follows = write(tmp_path / "raw", "follows.csv", ["user_id", "creator_id"], [("u1", "J.K. ROWLING")])
+    with caplog.at_level(logging.INFO):
+        stats, frames = convert(
+            tmp_path, item_rows=items, extra=["--creator_normalize", "casefold", "--events", str(follows)]
+        )
+    item = dict(zip(frames["item"]["item_id:token"], frames["item"]["vlogger_id:token"]))
+    assert item == {"b1": "j.k. rowling", "b2": "j.k. rowling", "b3": "bo", "b4": "bo"}  # b4 no longer has two
+    assert frames["uvl"]["vlogger_id:token"].tolist() == ["j.k. rowling"]
+    assert stats["#Creators"] == 2
+    assert "--creator_normalize casefold: 5 distinct creator names became 2" in caplog.text
+    with pytest.raises(ConversionError, match="item 'b4' has two creators"):
+        convert(tmp_path, item_rows=items)  # as written: 'BO' and 'bo' differ
+
+
+@pytest.mark.skipif(not SHARED_BOOK_CROSSING.is_dir(), reason="../shared/data/book-crossing is not here")
+@pytest.mark.parametrize("mode, creators, lift", [("casefold", 4052, "16.71"), ("initials", 4014, "16.31")])
+def test_the_real_book_crossing_files_convert_without_times(tmp_path, capsys, mode, creators, lift):
+    """Its README's recipe (ratings >= 7, users >= 5, books >= 3) run to a fixed point, not five passes."""
+    stats = table.main(
+        [str(tmp_path / "dataset"), "--name", "book-crossing", "--no_time"]
+        + ["--interactions", str(SHARED_BOOK_CROSSING / "BX-Ratings.csv")]
+        + ["--items", str(SHARED_BOOK_CROSSING / "BX-Books.csv")]
+        + ["--user_col", "User-ID", "--item_col", "ISBN", "--creator_col", "Book-Author", "--creator_normalize", mode]
+        + ["--rating_col", "Book-Rating", "--min_rating", "7", "--min_user_interactions", "5"]
+        + ["--min_item_interactions", "3"]
+    )
+    assert (stats["#Users"], stats["#Items"], stats["#Creators"]) == (5725, 12377, creators)
+    assert stats["#User-item Interactions"] == 98240
+    assert f"link lift {lift}:" in capsys.readouterr().out
