@@ -62,7 +62,8 @@ OLD_INTEGER_AT_LEAST = {
     "max_train_steps": 0,
     "stopping_window": 1,
 }
-ADDED_BOOLEAN_KEYS = {"training_defaults"}  # keys added since the hand-written schema
+ADDED_BOOLEAN_KEYS = {"training_defaults", "gate_calibration"}  # keys added since the hand-written schema
+ADDED_NON_NEGATIVE_NUMBERS = {"part_loss_weight"}
 OLD_POSITIVE_NUMBERS = {"learning_rate", "cl_temperature", "ssl_tau", "gtn_beta", "gtn_gamma"}
 OLD_NON_NEGATIVE_NUMBERS = {
     "reg_weight",
@@ -90,7 +91,7 @@ def test_the_derived_rules_are_the_old_hand_written_ones():
     assert set(checks.BOOLEAN_KEYS) == OLD_BOOLEAN_KEYS | ADDED_BOOLEAN_KEYS
     assert checks.INTEGER_AT_LEAST == OLD_INTEGER_AT_LEAST
     assert set(checks.POSITIVE_NUMBERS) == OLD_POSITIVE_NUMBERS
-    assert set(checks.NON_NEGATIVE_NUMBERS) == OLD_NON_NEGATIVE_NUMBERS
+    assert set(checks.NON_NEGATIVE_NUMBERS) == OLD_NON_NEGATIVE_NUMBERS | ADDED_NON_NEGATIVE_NUMBERS
     assert set(checks.PROBABILITIES) == OLD_PROBABILITIES
     assert checks.CHOICES == OLD_CHOICES  # the order too: the messages list the choices in it
     checked = {key for key, rule in load_schema().rules.items() if rule.checked}
@@ -100,6 +101,7 @@ def test_the_derived_rules_are_the_old_hand_written_ones():
         | set(OLD_INTEGER_AT_LEAST)
         | OLD_POSITIVE_NUMBERS
         | OLD_NON_NEGATIVE_NUMBERS
+        | ADDED_NON_NEGATIVE_NUMBERS
     )
     assert checked == old | OLD_PROBABILITIES | set(OLD_CHOICES)  # no key checked that was not before
 

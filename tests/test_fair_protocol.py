@@ -85,19 +85,24 @@ def test_per_user_values_average_to_recboles_metrics(fast_loader):
     assert len(result["video_only_curve"]) == len(result["valid_curve"]) == 1
 
 
-def test_video_score_only_ranks_by_the_video_part_and_restores_the_gate():
+def test_score_part_ranks_by_one_part_alone_and_restores_the_gate():
     from recbole_vagnn.quick_start import build_data_and_model
 
     _, model, *_, test = build_data_and_model("VAGNN", config_dict={"show_progress": False})
     model.eval()
     interaction = next(iter(test))[0]
     gated = model.full_sort_predict(interaction)
-    users, videos, _ = model._fuse_views(model.forward())
-    with model.video_score_only():
+    users, videos, vloggers = model._fuse_views(model.forward())
+    user_rows = users[interaction["user_id"]]
+    with model.score_part("video"):
         video_only = model.full_sort_predict(interaction)
-    expected = users[interaction["user_id"]] @ videos.T
-    assert torch_allclose(video_only, expected.view(-1))
+    with model.score_part("vlogger"):
+        vlogger_only = model.full_sort_predict(interaction)
+    assert torch_allclose(video_only, (user_rows @ videos.T).view(-1))
+    assert torch_allclose(vlogger_only, (user_rows @ vloggers[model.item2vlogger].T).view(-1))
     assert torch_allclose(model.full_sort_predict(interaction), gated) and not torch_allclose(gated, video_only)
+    with pytest.raises(ValueError, match="one of video, vlogger"), model.score_part("both"):
+        pass
 
 
 def torch_allclose(a, b):

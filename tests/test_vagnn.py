@@ -359,3 +359,66 @@ def test_propagation_with_the_walk_on_uses_the_augmented_neighbourhoods(tmp_path
     (m_u1, m_v1, _), (m_u2, _, m_p2) = model.forward()
     for expected, actual in ((u1, m_u1), (v1, m_v1), (u2, m_u2), (p2, m_p2)):
         np.testing.assert_allclose(actual.detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("bias", [1.0, -2.0, float("inf"), -float("inf")])
+def test_gate_bias_shifts_equation_17_and_its_limits_are_the_parts_alone(tiny_root, bias):
+    model, dataset = build(tiny_root)
+    (u1, v1, p1), (u2, v2, p2) = views_by_hand(model, dataset)
+    eu, ev, ep = np.hstack([u1, u2]), np.hstack([v1, v2]), np.hstack([p1, p2])
+    model.gate_bias.fill_(bias)
+    gate = learned_gate(model)
+    if math.isinf(bias):  # w = 1: the video part alone; w = 0: the vlogger part alone
+        assert_gated_scores(model, dataset, eu, ev, ep, lambda video, vlogger: float(bias > 0))
+    else:
+        assert_gated_scores(
+            model,
+            dataset,
+            eu,
+            ev,
+            ep,
+            lambda video, vlogger: sigmoid(math.log(gate(video, vlogger) / (1 - gate(video, vlogger))) + bias),
+        )
+
+
+def test_calibration_keeps_the_best_bias_and_a_tie_keeps_the_papers_gate(tiny_root):
+    model, _ = build(tiny_root)
+    model.eval()
+    tried = []
+    scores = {0.0: 0.30, -1.0: 0.31, 1.0: 0.28, -2.0: 0.31, 2.0: 0.2, -float("inf"): 0.25, float("inf"): 0.29}
+
+    def validation_score():  # the score the model's current bias earns
+        tried.append(float(model.gate_bias))
+        return scores[tried[-1]]
+
+    assert model.calibrate_gate(validation_score) == scores
+    assert tried == [0.0, -1.0, 1.0, -2.0, 2.0, -float("inf"), float("inf")]
+    assert float(model.gate_bias) == -1.0  # -1 and -2 tie at the best: the earlier one
+    model.calibrate_gate(lambda: 0.5)
+    assert float(model.gate_bias) == 0.0
+    ablated, _ = build(tiny_root, use_vlogger_score=False)
+    assert ablated.calibrate_gate(lambda: 1 / 0) == {}  # (E) has no gate: nothing is evaluated
+
+
+def test_part_loss_is_bpr_on_each_part_of_equation_16_alone(tiny_root):
+    model, dataset = build(tiny_root, part_loss_weight=0.5, use_vlogger_loss=False, use_cl=False, reg_weight=0.0)
+    views = views_by_hand(model, dataset)
+    eu, ev, ep = (np.hstack([views[0][k], views[1][k]]) for k in range(3))
+    users, pos, neg = [1, 2, 3], [1, 3, 2], [4, 2, 1]
+    assert model.loss_names == ["video BPR", "parts BPR", "L2"]
+    _, parts, _ = model.calculate_loss(batch(users, pos, neg))
+    vlogger_of = dataset.item2vlogger
+
+    def bpr(score):
+        return np.mean([-math.log(sigmoid(score(u, p) - score(u, n))) for u, p, n in zip(users, pos, neg)])
+
+    expected = bpr(lambda u, v: eu[u] @ ev[v]) + bpr(lambda u, v: eu[u] @ ep[vlogger_of[v]])
+    assert parts.item() == pytest.approx(0.5 * expected, rel=1e-4)
+
+
+def test_a_checkpoint_from_before_the_gate_bias_loads_with_the_papers_gate(tiny_root):
+    model, _ = build(tiny_root)
+    state = {k: v for k, v in model.state_dict().items() if k != "gate_bias"}
+    model.gate_bias.fill_(3.0)
+    model.load_state_dict(state)
+    assert float(model.gate_bias) == 0.0

@@ -310,6 +310,8 @@ def run_recbole(
     logger.info(set_color("best valid ", "yellow") + f": {plain(best_valid_result)}")
     logger.info(set_color("test result", "yellow") + f": {plain(test_result)}")
     kept = trainer.valid_curve[trainer.best_evaluation][1] if trainer.valid_curve else best_valid_score
+    if trainer.gate_calibration:  # the kept checkpoint is the calibrated model
+        kept = trainer.gate_calibration[float(model.gate_bias)]
     result = {
         "model": config["model"],
         "best_valid_score": kept,
@@ -331,6 +333,7 @@ def run_recbole(
         "test_curve": trainer.test_curve,
         "valid_per_user_curve": trainer.valid_per_user_curve,
         "video_only_curve": trainer.video_only_curve,
+        "gate_calibration": trainer.gate_calibration,
         "test_per_user": {k: v.tolist() for k, v in trainer.evaluator.per_user.items()},
         "test_users": None if trainer.evaluated_users is None else trainer.evaluated_users.tolist(),
         "link_lift": getattr(train_data._dataset, "link_lift", None),

@@ -81,7 +81,7 @@ class PluginTrainerMixin:
     the pre-training ones) keep it, with the convergence rule applied through ``cur_step``.
 
     For a model whose score has a vlogger part (VA-GNN's
-    ``use_vlogger_score``), every validation is run again inside its ``video_score_only()``
+    ``use_vlogger_score``), every validation is run again inside its ``score_part("video")``
     context, with y = e_u.e_v (``video_only_curve``); if
     that scores higher at the best validation, :meth:`fit` logs a warning: the vlogger part hurts
     on this data. After an evaluation, ``evaluator.per_user`` holds each user's top-k metric values
@@ -151,6 +151,7 @@ class PluginTrainerMixin:
         self.valid_epochs = []
         self._epoch_idx = -1  # the epoch being trained, or last trained
         self.video_only_curve = []
+        self.gate_calibration = {}  # VA-GNN's validation score per gate bias tried (calibrate_gate)
         self.step_budget_spent = False
         self.best_valid_per_user = self._last_valid_per_user = None
         self.kept_evaluation, self.recent_valid_scores = None, []
@@ -198,7 +199,7 @@ class PluginTrainerMixin:
 
     def _record_video_only_score(self, valid_data):
         """The validation score of VA-GNN's score without its vlogger part (``video_only_curve``)."""
-        with self.model.video_score_only():
+        with self.model.score_part("video"):
             video_only_score, _ = super()._valid_epoch(valid_data, show_progress=False)
         self.video_only_curve.append((self.optimizer_steps, float(video_only_score)))
 
@@ -232,12 +233,56 @@ class PluginTrainerMixin:
         return getattr(super().fit, "__func__", None) is RecBoleTrainer.fit
 
     def fit(self, train_data, valid_data=None, verbose=True, saved=True, show_progress=False, callback_fn=None):
+        calibrates = bool(self.config["gate_calibration"] and valid_data and hasattr(self.model, "calibrate_gate"))
+        if calibrates:
+            self.model.gate_bias.zero_()  # a resumed, calibrated checkpoint trains on with the paper's gate
         if self._runs_own_loop():
             result = self._fit(train_data, valid_data, verbose, saved, show_progress, callback_fn)
         else:
             result = super().fit(train_data, valid_data, verbose, saved, show_progress, callback_fn)
+        if calibrates:
+            return self._calibrate_gate(valid_data, saved, result)
         self._warn_if_vlogger_score_hurts()
         return result
+
+    def _calibrate_gate(self, valid_data, saved, result):
+        """``gate_calibration`` (VA-GNN): the kept model's gate bias chosen on validation.
+
+        The kept checkpoint is loaded (where saved; else the model as trained), its bias set by
+        :meth:`VAGNN.calibrate_gate` and written into the checkpoint file, so the test evaluates
+        the calibrated model. Returns ``fit``'s ``(best_valid_score, best_valid_result)`` with the
+        calibrated model's validation result.
+        """
+        if saved and os.path.isfile(self.saved_model_file):
+            self.model.load_state_dict(load_checkpoint(self.saved_model_file, map_location=self.device)["state_dict"])
+        self.model.eval()
+        sign = 1 if self.valid_metric_bigger else -1
+        signed = self.model.calibrate_gate(
+            lambda: sign * self.evaluate(valid_data, load_best_model=False)[self.valid_metric]
+        )
+        self.gate_calibration = {bias: sign * score for bias, score in signed.items()}
+        if not self.gate_calibration:
+            return result
+        bias = float(self.model.gate_bias)
+        if (
+            saved
+            and os.path.isfile(self.saved_model_file)
+            and (self.config["single_spec"] or self.config["local_rank"] == 0)
+        ):
+            checkpoint = load_checkpoint(self.saved_model_file)
+            checkpoint["state_dict"]["gate_bias"] = self.model.gate_bias.detach().cpu().clone()
+            torch.save(checkpoint, self.saved_model_file)
+        places = self._places()
+        named = {
+            -float("inf"): " (vlogger part alone)",
+            float("inf"): " (video part alone)",
+            0.0: " (the paper's gate)",
+        }
+        self.logger.info(
+            f"gate calibrated on validation: bias {bias:g}; valid {self.valid_metric} by bias: "
+            + ", ".join(f"{b:g}{named.get(b, '')} {score:.{places}f}" for b, score in self.gate_calibration.items())
+        )
+        return result[0], self.evaluate(valid_data, load_best_model=False)
 
     def _fit(self, train_data, valid_data, verbose, saved, show_progress, callback_fn):
         """RecBole 1.2.1's ``Trainer.fit`` (``recbole/trainer/trainer.py``, lines 404-519), forked.

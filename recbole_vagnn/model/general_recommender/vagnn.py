@@ -54,7 +54,7 @@ Choices where the paper is open or its code differs (config key in brackets):
 - Training (not in the paper's text): the benchmark and quick start train every model under one
   convergence rule (the plugin trainer's, in its convergence module); the paper's literal batch 4096 and patience of
   10 epochs are ``properties/presets/paper-training.yaml``. The trainer validates VA-GNN a second
-  time inside :meth:`VAGNN.video_score_only` (y = e_u.e_v) and warns when that scores higher.
+  time inside :meth:`VAGNN.score_part` ``("video")`` (y = e_u.e_v) and warns when that scores higher.
 - Ablations of the paper's Table 3 are switches: (A) ``use_cl: False``, (B)
   ``use_vlogger_loss: False``, (C) ``use_video_view: False``, (D) ``use_vlogger_view: False``,
   (E) ``use_vlogger_score: False`` (y_uv = e_u.e_v). With one view left, every embedding has d
@@ -65,6 +65,21 @@ Choices where the paper is open or its code differs (config key in brackets):
   ``view_fusion: sum`` keeps both views and the contrastive loss but fuses them as e_1 + e_2
   (d dimensions, Q is d x d) instead of Eq. 15's concatenation; ``walk_q1: 0`` turns the
   meta-path augmentation off (both views are X and Y as they are).
+- Using the creator signal (beyond the paper; ``properties/presets/paper.yaml`` turns both off).
+  Measured with ``recbole-vagnn parts`` on real author data (Book-Crossing, link lift 16.7): after
+  one epoch the full score validates far above LightGCN's, then both parts sink together and the
+  video part falls below the vlogger part; the fused BPR of Eq. 18 trains the two parts only
+  through the gate's mix, so neither part learns to rank alone, and the gate, trained on training
+  pairs, cannot know which part generalises. Two decisions follow:
+
+  * ``gate_calibration: True``: after training, the gate's bias b in w = sigmoid(e_v^T Q e_p + b)
+    is chosen on validation among :data:`GATE_BIASES` (0, the paper's gate, wins ties; b = +inf
+    is the video part alone, -inf the vlogger part alone), so the kept model validates at least as
+    well as either part alone. The trainer writes b into the kept checkpoint, which the test
+    evaluates; the log names every bias's validation score.
+  * ``part_loss_weight`` (default 0, the paper's loss): adds that weight x (BPR of e_u.e_v + BPR
+    of e_u.e_p) on the batch's own (user, video, negative) triples, so that each part also ranks
+    alone and the gate mixes two rankers.
 - Several processes (RecBole's distributed data parallel): the graphs and the meta-path walk are
   the same on every rank (from the files and ``seed``); the vlogger triples are drawn per rank
   from torch's generator, seeded ``seed + local_rank`` by RecBole, so the ranks draw different
@@ -95,6 +110,11 @@ from recbole_vagnn.model.layers import (
 from recbole_vagnn.model.loss import info_nce
 from recbole_vagnn.model.metapath import augment_views
 from recbole_vagnn.utils.errors import ConfigError
+
+SCORE_PARTS = ("video", "vlogger")
+GATE_BIASES = (0.0, -1.0, 1.0, -2.0, 2.0, -float("inf"), float("inf"))
+"""The gate biases :meth:`VAGNN.calibrate_gate` tries, in order of preference on a tie: the paper's
+gate first, +-inf last (the vlogger part alone, the video part alone)."""
 
 
 class VAGNN(SparseCopyMixin, GeneralRecommender):
@@ -130,7 +150,15 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
             raise ConfigError("VAGNN needs at least one of use_video_view and use_vlogger_view")
         self.vlogger_sampling = config["vlogger_sampling"]
         # the parts calculate_loss returns, in order, for the training log
-        self.loss_names = ["video BPR"] + ["vlogger BPR"] * self.use_vlogger_loss + ["CL"] * self.use_cl + ["L2"]
+        self.part_loss_weight = config["part_loss_weight"]
+        has_part_loss = bool(self.part_loss_weight and self.use_vlogger_score)
+        self.loss_names = (
+            ["video BPR"]
+            + ["parts BPR"] * has_part_loss
+            + ["vlogger BPR"] * self.use_vlogger_loss
+            + ["CL"] * self.use_cl
+            + ["L2"]
+        )
         self.n_vloggers = dataset.vlogger_num
 
         self.user_embedding = nn.Embedding(self.n_users, self.embedding_size)
@@ -141,6 +169,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         self.gate = nn.Parameter(torch.empty(joint_size, joint_size))
         self.apply(xavier_normal_initialization)
         nn.init.xavier_normal_(self.gate)
+        self.register_buffer("gate_bias", torch.zeros(()))  # set by calibrate_gate; 0 is Eq. 17
         self.mf_loss = BPRLoss()
 
         video_view, vlogger_view = self._build_views(config, dataset)
@@ -174,6 +203,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         self.restore_user_e = None
         self.restore_item_e = None
         self._views_for_inference = None
+        self.ranking_part = None  # set inside score_part
         self.other_parameter_name = ["restore_user_e", "restore_item_e"]
 
     @staticmethod
@@ -237,16 +267,47 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         return tuple(torch.cat([view[k] for view in views], dim=1) for k in range(3))
 
     def _gate(self, videos, vloggers):
-        """Eq. 17: w = sigmoid(e_v^T Q e_p), row by row; 1/2 for every video with ``use_gate: False``."""
+        """Eq. 17: w = sigmoid(e_v^T Q e_p + b), row by row, b the calibrated bias (0 before
+        :meth:`calibrate_gate`); sigmoid(b) for every video with ``use_gate: False``."""
         if not self.use_gate:
-            return videos.new_full(videos.shape[:1], 0.5)
-        return torch.sigmoid(((videos @ self.gate) * vloggers).sum(dim=-1))
+            return torch.sigmoid(self.gate_bias).expand(videos.shape[:1])
+        return torch.sigmoid(((videos @ self.gate) * vloggers).sum(dim=-1) + self.gate_bias)
+
+    @torch.no_grad()
+    def calibrate_gate(self, validation_score):
+        """Set the gate's bias b to the one of :data:`GATE_BIASES` with the best ``validation_score()``.
+
+        ``validation_score`` evaluates the model as it is (higher is better). b = -inf ranks by the
+        vlogger part alone and +inf by the video part alone, so after calibration the full score
+        validates at least as well as either part; a tie keeps the earlier bias, the paper's 0 first.
+        Returns ``{bias: score}`` in the order tried. Without a vlogger part (E) nothing is tried.
+        """
+        if not self.use_vlogger_score:
+            return {}
+        scores = {}
+        for bias in GATE_BIASES:
+            self.gate_bias.fill_(bias)
+            self.restore_user_e = self.restore_item_e = self._views_for_inference = None
+            scores[bias] = float(validation_score())
+        self.gate_bias.fill_(max(scores, key=lambda bias: (scores[bias], -GATE_BIASES.index(bias))))
+        self.restore_user_e = self.restore_item_e = self._views_for_inference = None
+        return scores
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """A checkpoint from before the gate's bias existed loads with b = 0, its gate unchanged."""
+        state_dict.setdefault(prefix + "gate_bias", torch.zeros(()))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _ranking_items(self, videos, vloggers):
-        """Per video r_v with y_uv = e_u . r_v: r_v = w e_v + (1 - w) e_{p_v} (Eq. 16), or e_v for (E)."""
-        if not self.use_vlogger_score:
+        """Per video r_v with y_uv = e_u . r_v: r_v = w e_v + (1 - w) e_{p_v} (Eq. 16), or e_v for (E).
+
+        Inside :meth:`score_part`, e_v or e_{p_v} alone.
+        """
+        if not self.use_vlogger_score or self.ranking_part == "video":
             return videos
         video_vloggers = gather_rows(vloggers, self.item2vlogger)
+        if self.ranking_part == "vlogger":
+            return video_vloggers
         w = self._gate(videos, video_vloggers).unsqueeze(-1)
         return w * videos + (1 - w) * video_vloggers
 
@@ -290,12 +351,14 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         return sum(losses) / 3
 
     def _score_pairs(self, users, videos, vloggers):
-        """Eq. 16 for aligned rows (gathered user, video and that video's vlogger embeddings)."""
+        """Eq. 16 for aligned rows (gathered user, video and that video's vlogger embeddings):
+        ``(y, e_u.e_v, e_u.e_p)``, the last None for (E)."""
         video_score = (users * videos).sum(dim=-1)
         if not self.use_vlogger_score:
-            return video_score
+            return video_score, video_score, None
         w = self._gate(videos, vloggers)
-        return w * video_score + (1 - w) * (users * vloggers).sum(dim=-1)
+        vlogger_score = (users * vloggers).sum(dim=-1)
+        return w * video_score + (1 - w) * vlogger_score, video_score, vlogger_score
 
     def calculate_loss(self, interaction):
         self.restore_user_e = self.restore_item_e = None
@@ -319,7 +382,10 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
 
         pos_scores = self._score_pairs(users[:size], videos[:size], vloggers[:size])
         neg_scores = self._score_pairs(users[:size], videos[size:], vloggers[size : 2 * size])
-        losses = [self.mf_loss(pos_scores, neg_scores)]
+        losses = [self.mf_loss(pos_scores[0], neg_scores[0])]
+        if self.part_loss_weight and self.use_vlogger_score:
+            parts = zip(pos_scores[1:], neg_scores[1:])
+            losses.append(self.part_loss_weight * sum(self.mf_loss(pos, neg) for pos, neg in parts))
         if self.use_vlogger_loss:
             v_pos_scores = (users[size:] * vloggers[2 * size : 3 * size]).sum(dim=-1)
             v_neg_scores = (users[size:] * vloggers[3 * size :]).sum(dim=-1)
@@ -387,19 +453,21 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         return self._views_for_inference
 
     @contextmanager
-    def video_score_only(self):
-        """Within the block, rank by y_uv = e_u.e_v (the video part alone, as ablation E scores).
+    def score_part(self, part):
+        """Within the block, rank by one part of Eq. 16 alone: ``video`` (y = e_u.e_v, as ablation E
+        scores) or ``vlogger`` (y = e_u.e_{p_v}).
 
-        The trainer validates once more inside it, to tell whether the vlogger part of the score
-        helps on the data at hand.
+        The trainer validates once more inside ``score_part("video")`` to tell whether the vlogger
+        part of the score helps on the data at hand; ``recbole-vagnn parts`` evaluates both parts.
         """
-        gated = self.use_vlogger_score
-        self.use_vlogger_score = False
+        if part not in SCORE_PARTS:
+            raise ValueError(f"score part {part!r}: one of {', '.join(SCORE_PARTS)}")
+        self.ranking_part = part
         self.restore_user_e = self.restore_item_e = None
         try:
             yield
         finally:
-            self.use_vlogger_score = gated
+            self.ranking_part = None
             self.restore_user_e = self.restore_item_e = None
 
     def train(self, mode=True):
