@@ -6,7 +6,7 @@ The model classes load torch on first use, so that the light helpers of this pac
 
 import importlib
 
-__all__ = ["GTN", "SimGCL", "VAGNN"]
+__all__ = ["CreatorAffinity", "CreatorPop", "GTN", "SimGCL", "VAGNN"]
 
 
 def __getattr__(name):

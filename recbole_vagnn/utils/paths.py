@@ -103,7 +103,8 @@ def config_file_path(file):
     return path
 
 
-PACKAGE_MODELS = ("GTN", "SimGCL", "VAGNN")  # recbole_vagnn.model.__all__, named here without importing it
+# recbole_vagnn.model.__all__, named here without importing it
+PACKAGE_MODELS = ("CreatorAffinity", "CreatorPop", "GTN", "SimGCL", "VAGNN")
 RECBOLE_MODEL_PACKAGES = (
     "general_recommender",
     "context_aware_recommender",
