@@ -85,6 +85,12 @@ OLD_CHOICES = {
     "view_fusion": ("concat", "sum"),
     "uvl_rule": ("leak_free", "paper"),
 }
+ADDED_CHOICES = {
+    "cold_video_score": ("vlogger", "gate"),
+    "cold_split": ("random", "time"),
+    "cold_candidates": ("cold", "all"),
+}
+ADDED_SHARES = {"cold_items"}
 
 
 def test_the_derived_rules_are_the_old_hand_written_ones():
@@ -93,7 +99,8 @@ def test_the_derived_rules_are_the_old_hand_written_ones():
     assert set(checks.POSITIVE_NUMBERS) == OLD_POSITIVE_NUMBERS
     assert set(checks.NON_NEGATIVE_NUMBERS) == OLD_NON_NEGATIVE_NUMBERS | ADDED_NON_NEGATIVE_NUMBERS
     assert set(checks.PROBABILITIES) == OLD_PROBABILITIES
-    assert checks.CHOICES == OLD_CHOICES  # the order too: the messages list the choices in it
+    assert checks.CHOICES == OLD_CHOICES | ADDED_CHOICES  # the order too: the messages list the choices in it
+    assert {key for key, rule in load_schema().rules.items() if rule.kind == "share"} == ADDED_SHARES
     checked = {key for key, rule in load_schema().rules.items() if rule.checked}
     old = (
         OLD_BOOLEAN_KEYS
@@ -103,7 +110,8 @@ def test_the_derived_rules_are_the_old_hand_written_ones():
         | OLD_NON_NEGATIVE_NUMBERS
         | ADDED_NON_NEGATIVE_NUMBERS
     )
-    assert checked == old | OLD_PROBABILITIES | set(OLD_CHOICES)  # no key checked that was not before
+    added = set(ADDED_CHOICES) | ADDED_SHARES
+    assert checked == old | OLD_PROBABILITIES | set(OLD_CHOICES) | added  # no key checked that was not before
 
 
 def test_choices_owned_by_the_code_are_referenced_not_repeated():
@@ -124,6 +132,7 @@ def test_rules_parse_and_anything_else_in_parentheses_is_refused():
     assert parse_rule("number > 0") == Rule("positive")
     assert parse_rule("number >= 0") == Rule("non_negative")
     assert parse_rule("probability") == Rule("probability")
+    assert parse_rule("share") == Rule("share")
     assert parse_rule("one of in_batch, all") == Rule("choices", listed=("in_batch", "all"))
     assert parse_rule("one of model.metapath.DIRECTIONS") == Rule("choices", reference="model.metapath.DIRECTIONS")
     assert parse_rule("list") == Rule("list") and not Rule("list").checked
@@ -227,6 +236,8 @@ def _samples(type_text):
         return [-1e-9, "1", float("inf"), []], [0, 0.0, 2.5]
     if type_text == "number in [0, 1]":
         return [-0.1, 1.5, "0.5", False], [0, 0.5, 1]
+    if type_text == "number in [0, 1)":
+        return [-0.1, 1, 1.0, "0.5", False], [0, 0.0, 0.5, 0.99]
     choices = type_text.removeprefix("one of ").split(", ")
     return ["not-a-choice", choices[0].upper(), True], choices
 

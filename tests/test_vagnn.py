@@ -422,3 +422,27 @@ def test_a_checkpoint_from_before_the_gate_bias_loads_with_the_papers_gate(tiny_
     model.gate_bias.fill_(3.0)
     model.load_state_dict(state)
     assert float(model.gate_bias) == 0.0
+
+
+def test_a_video_without_training_interactions_is_scored_by_its_vlogger(tiny_root):
+    model, dataset = build(tiny_root)
+    (u1, v1, p1), (u2, v2, p2) = views_by_hand(model, dataset)
+    eu, ev, ep = np.hstack([u1, u2]), np.hstack([v1, v2]), np.hstack([p1, p2])
+    cold = 2
+    model.trained_videos[cold] = False  # as if video 2's interactions were all held out
+    gate = learned_gate(model)
+    vlogger_of = dataset.item2vlogger
+
+    def w(video, vlogger):
+        return 0.0 if np.array_equal(video, ev[cold]) else gate(video, vlogger)
+
+    assert_gated_scores(model, dataset, eu, ev, ep, w)
+    model.train()
+    rows = [torch.as_tensor(x, dtype=torch.float32) for x in (eu[[1, 1]], ev[[3, cold]], ep[vlogger_of[[3, cold]]])]
+    scores, _, _ = model._score_pairs(*rows, torch.tensor([3, cold]))
+    assert scores[1].item() == pytest.approx(eu[1] @ ep[vlogger_of[cold]], rel=1e-5)  # w = 0 in training too
+    model.gate_bias.fill_(float("inf"))  # the video part alone, for every video
+    assert_gated_scores(model, dataset, eu, ev, ep, lambda video, vlogger: 1.0)
+    paper, _ = build(tiny_root, cold_video_score="gate")
+    paper.trained_videos[cold] = False
+    assert_gated_scores(paper, dataset, eu, ev, ep, gate)

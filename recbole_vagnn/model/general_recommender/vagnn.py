@@ -80,6 +80,13 @@ Choices where the paper is open or its code differs (config key in brackets):
   * ``part_loss_weight`` (default 0, the paper's loss): adds that weight x (BPR of e_u.e_v + BPR
     of e_u.e_p) on the batch's own (user, video, negative) triples, so that each part also ranks
     alone and the gate mixes two rankers.
+- A video without training interactions (a new upload, or in a warm split a video met only in
+  validation or test) has only its untrained, BPR-negative embedding in e_v, so Eq. 16's video part
+  and the gate's input are noise for it. With ``cold_video_score: vlogger`` (default) its gate is
+  w = 0: it is scored by the vlogger part e_u.e_{p_v} alone, in training (as a sampled negative)
+  and in ranking alike; ``gate`` keeps Eq. 16 as written (the paper preset). Training does not
+  drop video embeddings on purpose (no DropoutNet-style switch): the vlogger part already learns
+  to rank alone where ``part_loss_weight`` is set.
 - Several processes (RecBole's distributed data parallel): the graphs and the meta-path walk are
   the same on every rank (from the files and ``seed``); the vlogger triples are drawn per rank
   from torch's generator, seeded ``seed + local_rank`` by RecBole, so the ranks draw different
@@ -174,6 +181,9 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
 
         video_view, vlogger_view = self._build_views(config, dataset)
         self.item2vlogger = torch.as_tensor(dataset.item2vlogger, device=self.device)
+        self.cold_video_score = config["cold_video_score"]
+        training_degree = np.asarray(dataset.inter_matrix(form="csr").sum(axis=0)).ravel()
+        self.trained_videos = torch.as_tensor(training_degree > 0, device=self.device)
         self.video_adj = bipartite_norm_adj(video_view, self.device)
         self.vlogger_adj = bipartite_norm_adj(vlogger_view, self.device)
         self.vlogger_pool = row_mean_matrix(dataset.publish_matrix(form="csr"), self.device)
@@ -266,12 +276,19 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
             return tuple(sum(view[k] for view in views) for k in range(3))
         return tuple(torch.cat([view[k] for view in views], dim=1) for k in range(3))
 
-    def _gate(self, videos, vloggers):
+    def _gate(self, videos, vloggers, item_ids=None):
         """Eq. 17: w = sigmoid(e_v^T Q e_p + b), row by row, b the calibrated bias (0 before
-        :meth:`calibrate_gate`); sigmoid(b) for every video with ``use_gate: False``."""
+        :meth:`calibrate_gate`); sigmoid(b) for every video with ``use_gate: False``. With
+        ``cold_video_score: vlogger`` and a finite b, w = 0 for the rows of ``item_ids`` (all videos
+        where None) that have no training interaction; b = +-inf is one part alone for every video."""
         if not self.use_gate:
-            return torch.sigmoid(self.gate_bias).expand(videos.shape[:1])
-        return torch.sigmoid(((videos @ self.gate) * vloggers).sum(dim=-1) + self.gate_bias)
+            w = torch.sigmoid(self.gate_bias).expand(videos.shape[:1])
+        else:
+            w = torch.sigmoid(((videos @ self.gate) * vloggers).sum(dim=-1) + self.gate_bias)
+        if self.cold_video_score == "vlogger" and bool(torch.isfinite(self.gate_bias)):
+            trained = self.trained_videos if item_ids is None else self.trained_videos[item_ids]
+            w = torch.where(trained, w, torch.zeros_like(w))
+        return w
 
     @torch.no_grad()
     def calibrate_gate(self, validation_score):
@@ -308,7 +325,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         video_vloggers = gather_rows(vloggers, self.item2vlogger)
         if self.ranking_part == "vlogger":
             return video_vloggers
-        w = self._gate(videos, video_vloggers).unsqueeze(-1)
+        w = self._gate(videos, video_vloggers).unsqueeze(-1)  # every video, in id order
         return w * videos + (1 - w) * video_vloggers
 
     def sample_vlogger_triples(self, size):
@@ -350,13 +367,13 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
             losses.append(info_nce(gather_rows(views[0][kind], ids), candidates, target, self.cl_temperature))
         return sum(losses) / 3
 
-    def _score_pairs(self, users, videos, vloggers):
-        """Eq. 16 for aligned rows (gathered user, video and that video's vlogger embeddings):
-        ``(y, e_u.e_v, e_u.e_p)``, the last None for (E)."""
+    def _score_pairs(self, users, videos, vloggers, item_ids):
+        """Eq. 16 for aligned rows (gathered user, video and that video's vlogger embeddings, and
+        the videos' ids): ``(y, e_u.e_v, e_u.e_p)``, the last None for (E)."""
         video_score = (users * videos).sum(dim=-1)
         if not self.use_vlogger_score:
             return video_score, video_score, None
-        w = self._gate(videos, vloggers)
+        w = self._gate(videos, vloggers, item_ids)
         vlogger_score = (users * vloggers).sum(dim=-1)
         return w * video_score + (1 - w) * vlogger_score, video_score, vlogger_score
 
@@ -380,8 +397,8 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         ]
         users, videos, vloggers = self._fuse_views(views)
 
-        pos_scores = self._score_pairs(users[:size], videos[:size], vloggers[:size])
-        neg_scores = self._score_pairs(users[:size], videos[size:], vloggers[size : 2 * size])
+        pos_scores = self._score_pairs(users[:size], videos[:size], vloggers[:size], pos_item)
+        neg_scores = self._score_pairs(users[:size], videos[size:], vloggers[size : 2 * size], neg_item)
         losses = [self.mf_loss(pos_scores[0], neg_scores[0])]
         if self.part_loss_weight and self.use_vlogger_score:
             parts = zip(pos_scores[1:], neg_scores[1:])
@@ -434,7 +451,7 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         all_users, videos, vloggers = self._inference_views()
         e_u, e_v, e_p = all_users[users], videos[items], vloggers[self.item2vlogger[items]]
         video_score, vlogger_score = (e_u * e_v).sum(dim=-1), (e_u * e_p).sum(dim=-1)
-        w = self._gate(e_v, e_p) if self.use_vlogger_score else torch.ones_like(video_score)
+        w = self._gate(e_v, e_p, items) if self.use_vlogger_score else torch.ones_like(video_score)
         return w, w * video_score, (1 - w) * vlogger_score
 
     @torch.no_grad()
