@@ -227,10 +227,39 @@ def check_topk_fits(config, dataset):
         )
 
 
+def check_cold_items(config):
+    """Refuse ``cold_items`` (> 0) where the run cannot hold videos out (:mod:`recbole_vagnn.data.cold_items`).
+
+    It needs a tripartite dataset (whose ``build`` splits by video), full ranking (the candidates
+    are masked in the full-sort scores), no pre-split ``benchmark_filename`` and a non-sequential
+    model (a sequence would carry the held-out videos into training).
+    """
+    from recbole.utils import ModelType
+
+    share = config["cold_items"]
+    if not share:
+        return
+    mode = (config["eval_args"] or {}).get("mode")
+    modes = set(mode.values()) if isinstance(mode, dict) else {mode}
+    if not config["tripartite"]:
+        problem = f"dataset '{config['dataset']}' is not tripartite (NAME.item and NAME.uvl); remove cold_items"
+    elif modes != {"full"}:
+        shown = ", ".join(sorted(map(str, modes)))
+        problem = f"evaluation mode {shown} is not full ranking; set eval_args mode: full or remove cold_items"
+    elif config["benchmark_filename"]:
+        problem = "benchmark_filename gives the split already; set one of them"
+    elif config["MODEL_TYPE"] == ModelType.SEQUENTIAL:
+        problem = f"{config['model']} is sequential, and its sequences would carry held-out videos into training"
+    else:
+        return
+    raise ConfigError(f"cold_items {share} cannot hold videos out: {problem}")
+
+
 def check_config(config):
     """Check a built :class:`recbole_vagnn.config.configurator.Config`: paper names, values, unknown keys, then the files."""
     resolve_paper_names(config)
     check_values(config.final_config_dict)
     check_valid_metric(config)
+    check_cold_items(config)
     warn_unknown_keys(config.external_config_dict, config.model_class)
     check_interaction_file(config)

@@ -21,6 +21,7 @@ The rule is the parenthesis that opens the comment, one of:
 - ``(number > 0)`` and ``(number >= 0)``: a finite number; ``number >= 0`` also accepts a
   non-empty list of such numbers (RecBole's HGN and SHAN set ``reg_weight: [a, b]``);
 - ``(probability)``: a finite number in [0, 1];
+- ``(share)``: a finite number in [0, 1), a share of something that must leave a part over;
 - ``(one of a, b, c)``: one of these strings; ``(one of model.metapath.DIRECTIONS)`` names the
   tuple of a module under ``recbole_vagnn`` where the code owns the list (one list, not two);
 - ``(str)``, ``(list)``, ``(dict)``: descriptive only; RecBole reads them as it does, unchecked.
@@ -60,7 +61,7 @@ ANNOTATION_ONLY = "recbole_keys.yaml"
 
 DESCRIPTIVE = ("str", "list", "dict")
 GRAMMAR = (
-    "(bool), (int >= N), (number > 0), (number >= 0), (probability), (one of A, B, ...), "
+    "(bool), (int >= N), (number > 0), (number >= 0), (probability), (share), (one of A, B, ...), "
     "(one of module.CONSTANT), (str), (list) or (dict)"
 )
 _INT = re.compile(r"int\s*>=\s*(-?\d+)")
@@ -91,7 +92,7 @@ def _resolve(reference):
 
 @dataclass(frozen=True)
 class Rule:
-    """One key's rule: ``kind`` is bool, int, positive, non_negative, probability, choices, str, list or dict."""
+    """One key's rule: ``kind`` is bool, int, positive, non_negative, probability, share, choices, str, list or dict."""
 
     kind: str
     minimum: Optional[int] = None
@@ -117,6 +118,7 @@ class Rule:
             "positive": "number > 0",
             "non_negative": "number >= 0",
             "probability": "number in [0, 1]",
+            "share": "number in [0, 1)",
         }.get(self.kind, self.kind)
 
     @property
@@ -130,6 +132,7 @@ class Rule:
             "positive": "must be a number > 0",
             "non_negative": "must be a number >= 0",
             "probability": "must be a number in [0, 1]",
+            "share": "must be a number in [0, 1)",
         }.get(self.kind)
 
     def accepts(self, value):
@@ -145,6 +148,8 @@ class Rule:
             return bool(weights) and all(_is_number(w) and w >= 0 for w in weights)
         if self.kind == "probability":
             return _is_number(value) and 0 <= value <= 1
+        if self.kind == "share":
+            return _is_number(value) and 0 <= value < 1
         if self.kind == "choices":
             return value in self.choices
         return True
@@ -162,6 +167,7 @@ def parse_rule(text):
         "number > 0": Rule("positive"),
         "number >= 0": Rule("non_negative"),
         "probability": Rule("probability"),
+        "share": Rule("share"),
     }
     fixed.update({kind: Rule(kind) for kind in DESCRIPTIVE})
     if text in fixed:

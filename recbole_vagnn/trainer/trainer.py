@@ -157,6 +157,7 @@ class PluginTrainerMixin:
         self.kept_evaluation, self.recent_valid_scores = None, []
         self.curve_test_data, self.test_curve, self.valid_per_user_curve = None, [], []
         self._data_sha256 = None
+        self._non_candidates = None  # cold_items: the items this evaluation's full ranking leaves out
 
     def _silence_tensorboard(self):
         """A rank but 0 writes no TensorBoard events: the folder RecBole's trainer just made for it is removed."""
@@ -495,6 +496,8 @@ class PluginTrainerMixin:
         if users is None and getattr(eval_data, "is_sequential", False):  # one ranked row per held-out interaction
             users = eval_data._dataset.inter_feat[eval_data._dataset.uid_field]
         self.evaluated_users = None if users is None else np.asarray(users)
+        candidates = getattr(getattr(eval_data, "_dataset", None), "candidate_items", None)  # cold_items
+        self._non_candidates = None if candidates is None else torch.as_tensor(~candidates, device=self.device)
         if isinstance(eval_data, DeviceFullSortEval):
             return self._evaluate_on_device(eval_data)
         return super().evaluate(eval_data, load_best_model=False, model_file=model_file, show_progress=show_progress)
@@ -509,11 +512,28 @@ class PluginTrainerMixin:
             scores = self.model.full_sort_predict(interaction).view(len(interaction), -1)
             scores[:, 0] = -torch.inf
             scores[history_rows, history_items] = -torch.inf
+            self._mask_non_candidates(scores)
             self.eval_collector.eval_batch_collect(scores, interaction, target_rows, target_items)
         self.eval_collector.model_collect(self.model)
         result = self.evaluator.evaluate(self.eval_collector.get_data_struct())
         self.wandblogger.log_eval_metrics(result, head="eval")
         return result
+
+    def _full_sort_batch_eval(self, batched_data):
+        """RecBole's full-sort batch, with the items outside the split's candidates masked (``cold_items``)."""
+        interaction, scores, positive_u, positive_i = super()._full_sort_batch_eval(batched_data)
+        return interaction, self._mask_non_candidates(scores), positive_u, positive_i
+
+    def _mask_non_candidates(self, scores):
+        """Set, in place, the scores of the items this evaluation leaves out to -inf, as RecBole does with history.
+
+        The one place both full-sort paths (RecBole's loaders and the fast loader) restrict the
+        ranking to the split's candidates: the held-out videos under ``cold_items`` with
+        ``cold_candidates: cold``; otherwise nothing is masked.
+        """
+        if self._non_candidates is not None:
+            scores.masked_fill_(self._non_candidates, -torch.inf)
+        return scores
 
 
 class _NoWriter:

@@ -34,6 +34,10 @@ split also gets ``link_lift`` (:mod:`recbole_vagnn.data.link_lift`), logged with
 size before and after ``uvl_min_links``. Normalising the time field (``normalize_all``,
 ``normalize_field``) is refused: RecBole would rescale ``.inter`` times and not ``.uvl`` ones.
 
+``cold_items`` (:mod:`recbole_vagnn.data.cold_items`) splits by video instead of by user: a share
+of the videos is held out of training with all their interactions, half of them for validation
+and the rest for test; Y then follows the same rules, with those splits as the held-out ones.
+
 ``uvl_rule: paper`` builds Y as the paper's Sec. 5.1 reads, from every interaction and every
 event, the held-out ones included: it leaks the validation and test interactions into training
 and exists to measure that effect.
@@ -53,6 +57,7 @@ import scipy.sparse as sp
 from recbole.data.dataset import Dataset, DIENDataset, SequentialDataset
 from recbole.utils import FeatureSource, FeatureType
 
+from recbole_vagnn.data.cold_items import choose_cold_videos, doubly_cold_count, item_mask
 from recbole_vagnn.data.link_lift import format_link_lift, link_lift
 from recbole_vagnn.data.user_vlogger import core_filter, user_vlogger_links
 from recbole_vagnn.utils.errors import InputError
@@ -123,6 +128,7 @@ class TripartiteDataset(Dataset):
     def __init__(self, config):
         self._training_user_vlogger = None  # the training split's relation Y, set by build()
         self._graph_cache = {}  # cached_graph(): what is built once per (split) dataset object
+        self.candidate_items = None  # cold_items: the videos a split's full ranking may rank (None: all)
         super().__init__(config)
 
     def _get_field_from_config(self):
@@ -424,8 +430,9 @@ class TripartiteDataset(Dataset):
         return nxt
 
     def build(self):
-        """RecBole's split; the training split then gets the user-vlogger relation of ``uvl_rule``."""
-        datasets = super().build()
+        """RecBole's split (the cold-video split under ``cold_items``); the training split then gets the
+        user-vlogger relation of ``uvl_rule``."""
+        datasets = self._cold_video_split() if self.config["cold_items"] else super().build()
         train, held_out = datasets[0], datasets[1:]
         if self.config["uvl_rule"] == "paper":
             relation = self._user_vlogger_links(before=None)
@@ -439,6 +446,48 @@ class TripartiteDataset(Dataset):
         self.logger.info(f"user-vlogger relation for training ({self.config['uvl_rule']}): {train.relation_note}")
         train.link_lift = self._link_lift(relation, train, held_out)
         self.logger.info(format_link_lift(train.link_lift))
+        return datasets
+
+    def _cold_video_split(self):
+        """``cold_items``: train, validation and test by video (:mod:`recbole_vagnn.data.cold_items`).
+
+        Ordered as RecBole orders before splitting (``eval_args`` order: RO or TO); ``eval_args``'
+        split and grouping are not used. Validation and test hold every interaction of their
+        held-out videos, training every other interaction; under ``cold_candidates: cold`` each
+        held-out split's ``candidate_items`` marks its videos.
+        """
+        self._change_feat_format()
+        ordering = self.config["eval_args"]["order"]
+        if ordering == "RO":
+            self.shuffle()
+        elif ordering == "TO":
+            self.sort(by=self.time_field)
+        how = self.config["cold_split"] or "random"
+        if how == "time" and self.time_field not in self.inter_feat:
+            raise TripartiteDataError(
+                f"{self._path('inter')}: cold_split: time needs the '{self.time_field}' column (or set cold_split: random)"
+            )
+        items = self.inter_feat[self.iid_field].numpy()
+        times = self.inter_feat[self.time_field].numpy() if how == "time" else None
+        validation, test = choose_cold_videos(
+            items, times, self.item_num, self.config["cold_items"], how, self.config["seed"]
+        )
+        part_of_video = np.zeros(self.item_num, dtype=np.int8)  # 0 training, 1 validation, 2 test
+        part_of_video[validation], part_of_video[test] = 1, 2
+        part = part_of_video[items]
+        self._drop_unused_col()
+        datasets = [self.copy(self.inter_feat[np.flatnonzero(part == index)]) for index in range(3)]
+        candidates = self.config["cold_candidates"] or "cold"
+        if candidates == "cold":
+            datasets[1].candidate_items = item_mask(validation, self.item_num)
+            datasets[2].candidate_items = item_mask(test, self.item_num)
+        held_out = np.concatenate([validation, test])
+        doubly_cold = doubly_cold_count(held_out, np.unique(items[part == 0]), self.item2vlogger, self.vlogger_num)
+        chosen_by = f"random, seed {self.config['seed']}" if how == "random" else "time, the newest"
+        self.logger.info(
+            f"cold videos: {len(held_out)} held out ({chosen_by}): {len(validation)} for validation, {len(test)} "
+            f"for test; {doubly_cold} doubly cold (vlogger without a training video); candidates: {candidates}"
+        )
         return datasets
 
     def _link_lift(self, relation, train, held_out):
