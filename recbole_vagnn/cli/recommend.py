@@ -2,13 +2,19 @@
 
     recbole-vagnn recommend --model_file saved/VAGNN-....pth --user 17 [--user 42 ...]
         [--users_file FILE | --all_users] [--topk 10] [--explain] [--vloggers 5]
-        [--format table|csv|json] [--output FILE] [--batch_size 256] [--data_path PATH]
-        [--trust_checkpoint]
+        [--new_videos FILE [--new_only]] [--format table|csv|json] [--output FILE]
+        [--batch_size 256] [--data_path PATH] [--trust_checkpoint]
 
 What each result holds is :mod:`recbole_vagnn.recommender`'s. ``--format table`` prints a block
 per user; ``csv`` writes one row per recommendation; ``json`` writes JSON Lines, one object per
 user. With ``--output`` the file is written as the batches finish (a progress bar on stderr) and
 appears under its name only when complete.
+
+``--new_videos FILE`` (a ``.item`` file of videos the model was not trained on, with their
+vloggers) ranks those videos too, by their vlogger (VA-GNN: e_u.e_p); ``--new_only`` ranks them
+alone. Each video then says whether it is new: a ``new`` column (``true``/``false``) in csv, a
+``new`` field in json, ``[new]`` in the table. The file, the users and the model are all checked
+before anything is written.
 """
 
 import csv
@@ -29,7 +35,10 @@ CSV_COLUMNS = ["user", "kind", "rank", "video", "vlogger", "score", "gate", "vid
 
 def _csv_rows(result):
     for video in result["videos"]:
-        yield {"user": result["user"], "kind": "video", **video}
+        row = {"user": result["user"], "kind": "video", **video}
+        if "new" in row:
+            row["new"] = "true" if row["new"] else "false"
+        yield row
     for vlogger in result.get("vloggers", []):
         yield {"user": result["user"], "kind": "vlogger", **vlogger}
 
@@ -40,6 +49,8 @@ def _table(result):
         line = f"  {v['rank']:>3}. video {v['video']:<12} vlogger {v.get('vlogger', '-'):<10} score {v['score']:9.4f}"
         if "gate" in v:
             line += f"  = video {v['video_part']:8.4f} + vlogger {v['vlogger_part']:8.4f}  (w {v['gate']:.2f})"
+        if v.get("new"):
+            line += "  [new]"
         lines.append(line)
     if "vloggers" in result:
         lines.append(
@@ -48,15 +59,18 @@ def _table(result):
     return "\n".join(lines) + "\n"
 
 
-def write_results(results, handle, output_format):
-    """Write result dicts to a text handle as they come (table, csv or JSON Lines)."""
+def write_results(results, handle, output_format, new_videos=False):
+    """Write result dicts to a text handle as they come (table, csv or JSON Lines).
+
+    ``new_videos``: the results rank new videos, so csv has a last column ``new``.
+    """
     writer = None
     for result in results:
         if output_format == "json":
             handle.write(json.dumps(result) + "\n")
         elif output_format == "csv":
             if writer is None:
-                writer = csv.DictWriter(handle, CSV_COLUMNS, extrasaction="ignore")
+                writer = csv.DictWriter(handle, CSV_COLUMNS + ["new"] * new_videos, extrasaction="ignore")
                 writer.writeheader()
             writer.writerows(_csv_rows(result))
         else:
@@ -84,6 +98,13 @@ def main(argv=None):
     parser.add_argument("--topk", type=int, default=10, help="videos per user")
     parser.add_argument("--explain", action="store_true", help="split each VA-GNN score by the gate")
     parser.add_argument("--vloggers", type=int, default=0, help="vloggers to suggest per user, VA-GNN only")
+    parser.add_argument(
+        "--new_videos",
+        default=None,
+        help="a .item file (item_id:token<TAB>vlogger_id:token) of videos the model was not trained on, "
+        "ranked by their vlogger (VA-GNN, CreatorPop, CreatorAffinity)",
+    )
+    parser.add_argument("--new_only", action="store_true", help="rank only the videos of --new_videos")
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
     parser.add_argument("--output", default=None, help="file to write (None: standard output)")
     parser.add_argument("--batch_size", type=int, default=256, help="users scored at once")
@@ -95,6 +116,8 @@ def main(argv=None):
         help="also load files that unpickle Python objects (e.g. RecBole's own); only from a trusted source",
     )
     args = parser.parse_args(argv)
+    if args.new_only and args.new_videos is None:
+        raise InputError("--new_only needs --new_videos FILE: the new videos to rank")
     from recbole_vagnn.recommender import Recommender
 
     recommender = Recommender(args.model_file, args.data_path, args.trust_checkpoint, args.device)
@@ -103,17 +126,25 @@ def main(argv=None):
     else:
         tokens = read_user_file(args.users_file) if args.users_file else args.user
     recommender.user_ids(tokens)  # every token checked before anything is written
+    new_videos = recommender.read_new_videos(args.new_videos) if args.new_videos else None
     results = recommender.recommend(
-        tokens, args.topk, args.explain, args.vloggers, args.batch_size, progress=args.output is not None
+        tokens,
+        args.topk,
+        args.explain,
+        args.vloggers,
+        args.batch_size,
+        progress=args.output is not None,
+        new_videos=new_videos,
+        new_only=args.new_only,
     )
     if args.output is None:
-        write_results(results, sys.stdout, args.format)
+        write_results(results, sys.stdout, args.format, new_videos is not None)
         return
     output = Path(args.output)
     fd, partial = tempfile.mkstemp(dir=output.parent if str(output.parent) else ".", prefix=f".{output.name}-")
     try:
         with io.open(fd, "w", encoding="utf-8", newline="") as handle:
-            write_results(results, handle, args.format)
+            write_results(results, handle, args.format, new_videos is not None)
         follow_umask(partial)
         os.replace(partial, output)
     finally:
