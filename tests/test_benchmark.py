@@ -286,3 +286,139 @@ def test_the_table_says_in_words_when_validation_turned_vagnns_vlogger_parts_off
     )
     assert core.endswith("use_vlogger_loss, use_vlogger_view, use_vlogger_score, the meta-path walk (walk_q1 = 0).")
     assert report.vlogger_parts_verdict("VA-GNN", run("VAGNN", walk_q1=0.4)) is None
+
+
+def _table_lines(path):
+    """``{model: cells}`` of a benchmark table's model rows."""
+    rows = [line.split("|")[1:-1] for line in path.read_text().splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in rows[0]]
+    return {row[0].strip(): dict(zip(header, (cell.strip() for cell in row))) for row in rows[1:]}
+
+
+@pytest.mark.slow
+def test_warm_and_cold_benchmarks_in_one_folder_keep_their_own_runs_and_tables(tmp_path, capsys):
+    out = tmp_path / "out"
+    warm = ["--models", "LightGCN,CreatorPop", "--epochs", "1", "--out", str(out)]
+    cold = warm + ["--cold_items", "0.1"]
+    benchmark.main(warm)
+    warm_table = (out / "vagnn-demo-LightGCN+CreatorPop.md").read_text()
+    assert "cold videos" not in warm_table
+    capsys.readouterr()
+
+    benchmark.main(cold)  # the warm runs are not reused: the cold ones are stored apart
+    printed = capsys.readouterr().out
+    assert "reused" not in printed and "[2/2]" in printed
+    cold_dir = out / "runs" / "vagnn-demo-cold10-random"
+    for label in ("LightGCN", "CreatorPop"):
+        run = json.loads((cold_dir / f"{label}-seed2020.json").read_text())
+        config = run["identity"]["config"]
+        assert (config["cold_items"], config["cold_split"], config["cold_candidates"]) == (0.1, "random", "cold")
+        assert run["test"]["recall@50"] == 1.0  # the test ranking holds the 23 held-out test videos only
+    table = (out / "vagnn-demo-LightGCN+CreatorPop-cold10-random.md").read_text()
+    assert (
+        "Setting: cold videos, 10% held out (random), candidates: cold; 46 videos held out of training (23 for "
+        "validation, 23 for test), doubly cold (vlogger without a training video): 0 (0.0%)."
+    ) in table
+    assert "link lift" in table and _table_lines(out / "vagnn-demo-LightGCN+CreatorPop-cold10-random.md")
+    assert (out / "vagnn-demo-LightGCN+CreatorPop.md").read_text() == warm_table  # not overwritten
+
+    # the identity tells them apart too: a warm run put where the cold one belongs is trained again
+    shutil.copy(out / "runs" / "vagnn-demo" / "CreatorPop-seed2020.json", cold_dir / "CreatorPop-seed2020.json")
+    benchmark.main(cold)
+    printed = capsys.readouterr().out
+    assert "CreatorPop seed 2020: trained again: stored run differs (config.cold_items: 0 -> 0.1)" in printed
+    assert "LightGCN seed 2020: stored, reused" in printed
+    benchmark.main(warm)
+    assert capsys.readouterr().out.count("stored, reused") == 2
+
+
+def test_the_doubly_cold_count_is_the_datasets_own(tmp_path):
+    from tests.conftest import write_raw
+    from tests.test_cold_items import COLD_INTER, COLD_ITEM, COLD_UVL, TIMED_UVL_HEADER
+
+    root = write_raw(tmp_path / "data", "cold", COLD_INTER, COLD_ITEM, COLD_UVL, uvl_header=TIMED_UVL_HEADER)
+    config = {"data_path": str(root), "cold_items": 0.4, "cold_split": "time"}
+    counts = benchmark.cold_video_counts("cold", "BPR", config, None, [2020, 2021])
+    assert counts == {2020: (2, 2, 3), 2021: (2, 2, 3)}  # v7, v9, v10: their vloggers have no training video
+    setting = benchmark.cold_setting("cold", "BPR", 2020, config, None)
+    assert setting == {"cold_items": 0.4, "cold_split": "time", "cold_candidates": "cold"}
+    assert benchmark.cold_suffix(setting) == "-cold40-time" and benchmark.cold_suffix(None) == ""
+    assert benchmark.cold_suffix({**setting, "cold_candidates": "all"}) == "-cold40-time-all"
+    assert benchmark.cold_video_line(setting, counts) == (
+        "Setting: cold videos, 40% held out (time), candidates: cold; 4 videos held out of training (2 for "
+        "validation, 2 for test), doubly cold (vlogger without a training video): 3 (75.0%)."
+    )
+    line = benchmark.cold_video_line({**setting, "cold_split": "random"}, {2020: (2, 2, 1), 2021: (2, 2, 0)})
+    assert line.endswith(
+        "doubly cold (vlogger without a training video): 1 (25.0%) with seed 2020, 0 (0.0%) with seed 2021."
+    )
+    assert benchmark.cold_video_counts("cold", "BPR", {"data_path": str(root)}, None, [2020]) is None
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--cold_items", "1"], "--cold_items 1.0: must be a share in [0, 1)"),
+        (["--cold_items", "-0.1"], "--cold_items -0.1: must be a share in [0, 1)"),
+        (["--cold_items", "0.1", "--cold_split", "newest"], "--cold_split newest: use one of random, time"),
+        (["--cold_items", "0.1", "--cold_candidates", "some"], "--cold_candidates some: use one of cold, all"),
+        (["--cold_split", "time"], "--cold_split time needs --cold_items"),
+        # the dataset's own check, before any run: 0.001 of the demo's 455 videos with interactions is none
+        (["--cold_items", "0.001"], "cold_items 0.001 holds out 0 of the 455 videos with interactions"),
+    ],
+)
+def test_bad_cold_flags_end_in_one_line_before_anything_runs(tmp_path, capsys, flags, message):
+    from recbole_vagnn.cli.base import run_main
+
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        run_main(benchmark.main, ["--models", "LightGCN", "--epochs", "1", "--out", str(out), *flags])
+    assert exit_info.value.code == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: ") and message in error and "\n" not in error
+    assert not (out / "runs").exists()
+
+
+def test_a_tuned_benchmark_takes_models_without_a_grid(tmp_path, monkeypatch):
+    from recbole_vagnn.experiments.tuning import has_grid, tuning_plan
+
+    assert not has_grid("Pop") and tuning_plan("CreatorAffinity", 8) == [{}]
+    assert len(tuning_plan("LightGCN", 2)) == 2
+    seen = []
+    monkeypatch.setattr(benchmark, "benchmark", lambda *args, **kwargs: seen.append((args, kwargs)))
+    benchmark.main(["--models", "Pop,CreatorPop,LightGCN", "--tune", "--trials", "2", "--out", str(tmp_path)])
+    assert seen[0][1]["trials"] == 2 and seen[0][1]["stem"] == "vagnn-demo-Pop+CreatorPop+LightGCN-tuned"
+    benchmark.main(["--models", "Pop", "--tune", "--cold_items", "0.2", "--cold_split", "time", "--out", str(tmp_path)])
+    assert seen[1][1]["stem"] == "vagnn-demo-Pop-cold20-time-tuned"
+    assert {key: seen[1][0][5][key] for key in ("cold_items", "cold_split", "cold_candidates")} == {
+        "cold_items": 0.2,
+        "cold_split": "time",
+        "cold_candidates": "cold",
+    }
+
+
+@pytest.mark.slow
+def test_a_cold_tuned_benchmark_runs_models_without_a_grid_once_with_their_defaults(tmp_path, capsys):
+    ray = pytest.importorskip("ray")
+    out = tmp_path / "out"
+    arguments = ["--models", "Pop,CreatorAffinity,LightGCN", "--tune", "--trials", "2", "--epochs", "1"]
+    arguments += ["--out", str(out), "--cold_items", "0.1"]
+    try:
+        benchmark.main(arguments)
+    finally:
+        ray.shutdown()
+    run_dir = out / "runs" / "vagnn-demo-cold10-random"
+    trials = sorted(p.stem for p in (run_dir / "tune").glob("*.json"))
+    assert trials == ["CreatorAffinity-trial0", "LightGCN-trial0", "LightGCN-trial1", "Pop-trial0"]
+    assert "Pop defaults (no grid): valid recall@10" in capsys.readouterr().out
+    stem = out / "vagnn-demo-Pop+CreatorAffinity+LightGCN-cold10-random-tuned"
+    table, trials_md = Path(f"{stem}.md").read_text(), Path(f"{stem}-trials.md").read_text()
+    assert "Setting: cold videos, 10% held out (random), candidates: cold" in table
+    assert "Setting: cold videos, 10% held out (random), candidates: cold" in trials_md
+    assert "FIFO scheduler; Pop, CreatorAffinity: no grid, run with the defaults;" in table
+    assert "Chosen settings: Pop defaults (no grid); CreatorAffinity defaults (no grid); LightGCN " in table
+    assert "| Pop | 1 | no grid: defaults |" in trials_md and trials_md.count("| LightGCN |") == 2
+    for label in ("Pop", "CreatorAffinity", "LightGCN"):
+        run = json.loads((run_dir / "tune" / f"{label}-trial0.json").read_text())
+        assert run["identity"]["config"]["cold_items"] == 0.1 and run["test"]["recall@50"] == 1.0
+    assert set(_table_lines(Path(f"{stem}.md"))) >= {"Pop ‡", "CreatorAffinity ‡", "LightGCN ‡"}

@@ -1,4 +1,4 @@
-"""Command-line arguments shared by the experiment commands (benchmark, sweep)."""
+"""Command-line arguments shared by the experiment commands (benchmark, sweep); the cold-video flags (benchmark)."""
 
 import os
 from pathlib import Path
@@ -45,3 +45,52 @@ def parse_experiment_arguments(parser, argv):
     if args.epochs is not None:
         base_config["epochs"] = args.epochs
     return args, base_config
+
+
+def add_cold_video_arguments(parser):
+    """--cold_items, --cold_split and --cold_candidates: the cold-video setting of every run (manual: Running)."""
+    parser.add_argument(
+        "--cold_items",
+        type=float,
+        default=0.0,
+        help="share of the videos held out of training with all their interactions, half for validation and half "
+        "for test (0: the warm protocol)",
+    )
+    parser.add_argument(
+        "--cold_split", default=None, help="with --cold_items: which videos, random (seeded, the default) or time"
+    )
+    parser.add_argument(
+        "--cold_candidates",
+        default=None,
+        help="with --cold_items: what a user's ranking holds, cold (the split's held-out videos, the default) or all",
+    )
+
+
+def cold_video_config(args):
+    """The config values of the cold-video flags (empty for a warm run); a bad value is a one-line :class:`ConfigError`."""
+    from recbole_vagnn.data.cold_items import COLD_CANDIDATES, COLD_SPLITS
+
+    share = args.cold_items
+    if not 0 <= share < 1:  # NaN too
+        raise ConfigError(
+            f"--cold_items {share}: must be a share in [0, 1), e.g. 0.1 (10% of the videos held out); 0: warm"
+        )
+    for flag, value, choices in (
+        ("--cold_split", args.cold_split, COLD_SPLITS),
+        ("--cold_candidates", args.cold_candidates, COLD_CANDIDATES),
+    ):
+        if value is None:
+            continue
+        if value not in choices:
+            raise ConfigError(f"{flag} {value}: use one of {', '.join(choices)}")
+        if not share:
+            raise ConfigError(
+                f"{flag} {value} needs --cold_items (the share of videos held out), e.g. --cold_items 0.1"
+            )
+    if not share:
+        return {}
+    return {
+        "cold_items": share,
+        "cold_split": args.cold_split or COLD_SPLITS[0],
+        "cold_candidates": args.cold_candidates or COLD_CANDIDATES[0],
+    }

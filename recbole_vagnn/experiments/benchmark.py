@@ -5,6 +5,7 @@
                                       [--data_path PATH] [--epochs N]
                                       [--max_steps N] [--tune [--trials 8] [--scheduler fifo|asha]
                                       [--ray_address ADDR] [--cpus_per_trial 1] [--gpus_per_trial 0.25]]
+                                      [--cold_items 0.1 [--cold_split random|time] [--cold_candidates cold|all]]
 
 Every model trains with early stopping on the config's valid metric (Recall@10 on tripartite
 data) under the same split, evaluator and convergence rule (:mod:`recbole_vagnn.trainer.convergence`: enough
@@ -17,7 +18,18 @@ per model, drawn without repeats (seeded) from the grid in ``properties/tuning/M
 trained with the first seed; the setting with the best validation score is then trained with
 every seed and tested; ``NAME...-tuned-trials.md`` lists every trial with its validation score and
 standard error over users. Trials and runs go to Ray Tune (local, or a cluster with ``--ray_address``)
-and are stored like any run (``runs/NAME/tune/LABEL-trialK.json``), so a killed tuning resumes.
+and are stored like any run (``runs/NAME/tune/LABEL-trialK.json``), so a killed tuning resumes. A
+model without a grid (Pop, CreatorPop, CreatorAffinity) runs once with its defaults as its one
+trial ("no grid: defaults" in the trials table) and sits in the tuned table beside the tuned models.
+
+``--cold_items s`` (with ``--cold_split`` and ``--cold_candidates``; the manual's Running, "Cold
+videos") puts the cold-video setting into every run's config: a share ``s`` of the videos is held
+out of training, half for validation (so tuning chooses on cold videos too) and half for test.
+The header states the setting and the share of doubly cold held-out videos (their vlogger has no
+training video), counted from the dataset as its split counts them (:func:`cold_video_counts`).
+The runs are stored under ``runs/NAME-coldP-SPLIT[-all]/`` and the outputs are named
+``...-coldP-SPLIT[-all]`` (``vagnn-demo-cold10-random.md``), so a cold benchmark neither reuses
+nor overwrites the warm one (the config values are in every run's identity as well).
 
 VA-GNN (or the ``--reference`` model) is compared with the best other model of every metric by a
 paired Wilcoxon signed-rank test over test users (:mod:`recbole_vagnn.experiments.significance`);
@@ -58,7 +70,12 @@ import sys
 from pathlib import Path
 
 from recbole_vagnn.cli.base import argument_parser, run_main
-from recbole_vagnn.cli.experiment_args import add_experiment_arguments, parse_experiment_arguments
+from recbole_vagnn.cli.experiment_args import (
+    add_cold_video_arguments,
+    add_experiment_arguments,
+    cold_video_config,
+    parse_experiment_arguments,
+)
 from recbole_vagnn.experiments.jobs import Job, run_jobs, settings_text
 from recbole_vagnn.experiments.labels import ABLATION_NAMES, PAPER_MODELS, VARIANTS, check_labels, resolve
 from recbole_vagnn.experiments.report import (
@@ -73,7 +90,8 @@ from recbole_vagnn.experiments.report import (
     vlogger_parts_verdict,
     write_csv,
 )
-from recbole_vagnn.experiments.tuning import trial_settings, tune
+from recbole_vagnn.experiments.run_store import run_config
+from recbole_vagnn.experiments.tuning import has_grid, trial_settings, tune
 from recbole_vagnn.model.ablations import ABLATIONS
 from recbole_vagnn.utils.errors import ConfigError
 
@@ -95,13 +113,18 @@ def benchmark(
     """Run (or tune, with ``trials``) every label, then write the table, CSV and charts; return the rows.
 
     ``command``: the arguments after ``recbole-vagnn`` that made this table, for its header (default:
-    ``benchmark`` and this process's arguments).
+    ``benchmark`` and this process's arguments). Under the cold-video setting (``cold_items`` in the
+    effective config) the runs go to ``runs/NAME`` + :func:`cold_suffix` and the default ``stem``
+    has the suffix too.
     """
     from recbole_vagnn.data.link_lift import format_link_lift
 
     out_dir = Path(out_dir)
-    run_dir = out_dir / "runs" / dataset
     base_config = {"show_progress": False, **(base_config or {})}
+    cold = cold_setting(dataset, labels[0], seeds[0], base_config, config_files)  # config errors before any run
+    counts = cold_video_counts(dataset, labels[0], base_config, config_files, seeds) if cold else None
+    cold_lines = ["", cold_video_line(cold, counts)] if cold else []
+    run_dir = out_dir / "runs" / f"{dataset}{cold_suffix(cold)}"
     chosen = trial_runs = None
     if trials:
         runs, chosen, trial_runs = tune(labels, trials, seeds, dataset, base_config, config_files, run_dir, ray_options)
@@ -112,15 +135,18 @@ def benchmark(
     rows = summarise(runs)
     tests = significance(runs, rows, reference)
     names = names or {}
-    stem = stem or dataset
+    stem = stem or f"{dataset}{cold_suffix(cold)}"
     scheduler = (ray_options or {}).get("scheduler", "fifo").upper()
     budget = base_config.get("max_train_steps")
     cap = f", at most {budget} optimizer steps a run" if budget else ""
     first_run = next(iter(runs.values()))[0]
     lift = first_run.get("link_lift")
     valid_name = metric_name(first_run["valid_metric"])
+    no_grid = [label for label in labels if not has_grid(resolve(label)[0])] if trials else []
+    untuned = f"; {', '.join(names.get(label, label) for label in no_grid)}: no grid, run with the defaults"
     protocol = f"{len(seeds)} seed(s) from {seeds[0]}" + (
         f", tuned with {trials} trial(s) per model on valid {valid_name}, {scheduler} scheduler{cap}"
+        + (untuned if no_grid else "")
         if trials
         else ", each model's defaults"
     )
@@ -131,6 +157,7 @@ def benchmark(
     )
     header = [
         *provenance,
+        *cold_lines,
         "",
         f"{format_link_lift(lift)}." + (f" {verdict}" if verdict else ""),
         "",
@@ -140,7 +167,10 @@ def benchmark(
         header += [
             "",
             "Chosen settings: "
-            + "; ".join(f"{names.get(label, label)} {settings_text(params)}" for label, params in chosen.items())
+            + "; ".join(
+                f"{names.get(label, label)} {settings_text(params)}" + (" (no grid)" if label in no_grid else "")
+                for label, params in chosen.items()
+            )
             + ".",
         ]
     epochs = sorted(run["epochs"] for label_runs in runs.values() for run in label_runs)
@@ -155,11 +185,95 @@ def benchmark(
     curve_chart(runs, names, out_dir / f"{stem}-curves.png", f"{dataset}: validation curves, seed {seeds[0]}")
     print(f"\n{table}")
     if trial_runs:
-        trials_text = trials_table(trial_runs, names, f"{dataset}: tuning trials, seed {seeds[0]}", provenance)
+        trials_text = trials_table(
+            trial_runs, names, f"{dataset}: tuning trials, seed {seeds[0]}", [*provenance, *cold_lines], no_grid
+        )
         (out_dir / f"{stem}-trials.md").write_text(trials_text)
         print(trials_text)
     print(f"wrote {out_dir / stem}.md, .csv, .png, -curves.png" + (", -trials.md" if trial_runs else ""))
     return rows
+
+
+def cold_setting(dataset, label, seed, base_config, config_files):
+    """``{cold_items, cold_split, cold_candidates}`` of ``label``'s effective config, or None (warm).
+
+    Read from the run's effective config (:func:`~recbole_vagnn.experiments.run_store.run_config`,
+    whose values are the run's identity), so a setting from ``--config_files`` counts as one from
+    the flags, and a bad value is refused in one line before anything runs.
+    """
+    config = run_config(label, seed, dataset, base_config, config_files)
+    if not config["cold_items"]:
+        return None
+    return {key: config[key] for key in ("cold_items", "cold_split", "cold_candidates")}
+
+
+def cold_suffix(cold):
+    """``-cold10-random`` (``-all`` added under ``cold_candidates: all``); empty for the warm setting."""
+    if not cold:
+        return ""
+    return f"-cold{100 * cold['cold_items']:g}-{cold['cold_split']}" + (
+        "-all" if cold["cold_candidates"] == "all" else ""
+    )
+
+
+def cold_video_counts(dataset, label, base_config, config_files, seeds):
+    """Per seed ``(validation videos, test videos, doubly cold ones)``, counted as the dataset's cold split counts them, or None.
+
+    The dataset is loaded (not split) with ``label``'s config, and its videos are chosen by
+    :func:`~recbole_vagnn.data.cold_items.choose_cold_videos` with each seed and counted by
+    :func:`~recbole_vagnn.data.cold_items.doubly_cold_count`, the functions its ``build`` calls
+    (a run's result does not carry the count). A share that holds out too few videos is refused
+    here, before any run. None where the setting is warm, or where the runs will refuse it
+    themselves (``cold_split: time`` without a time column).
+    """
+    import numpy as np
+
+    from recbole_vagnn.data import create_dataset
+    from recbole_vagnn.data.cold_items import choose_cold_videos, doubly_cold_count
+
+    config = run_config(label, seeds[0], dataset, base_config, config_files)
+    if not config["cold_items"]:
+        return None
+    data = create_dataset(config)
+
+    def column(field):
+        values = data.inter_feat[field]
+        return values.numpy() if hasattr(values, "numpy") else values.to_numpy()
+
+    how = config["cold_split"]
+    if how == "time" and data.time_field not in data.inter_feat:
+        return None
+    items, times = column(data.iid_field), column(data.time_field) if how == "time" else None
+    counts = {}
+    for seed in seeds:
+        validation, test = choose_cold_videos(items, times, data.item_num, config["cold_items"], how, seed)
+        held_out = np.concatenate([validation, test])
+        training = np.setdiff1d(np.unique(items), held_out)
+        doubly = doubly_cold_count(held_out, training, data.item2vlogger, data.vlogger_num)
+        counts[seed] = (len(validation), len(test), doubly)
+    return counts
+
+
+def cold_video_line(cold, counts):
+    """The header's sentence on the cold-video setting and its doubly cold share (per seed where it differs)."""
+    line = (
+        f"Setting: cold videos, {100 * cold['cold_items']:g}% held out ({cold['cold_split']}), "
+        f"candidates: {cold['cold_candidates']}"
+    )
+    if not counts:
+        return line + "."
+    validation, test, _ = next(iter(counts.values()))
+    held = validation + test
+    shares = {seed: f"{doubly} ({100 * doubly / held:.1f}%)" for seed, (_, _, doubly) in counts.items()}
+    doubly = (
+        next(iter(shares.values()))
+        if len(set(shares.values())) == 1
+        else ", ".join(f"{share} with seed {seed}" for seed, share in shares.items())
+    )
+    return (
+        f"{line}; {held} videos held out of training ({validation} for validation, {test} for test), "
+        f"doubly cold (vlogger without a training video): {doubly}."
+    )
 
 
 def output_stem(dataset, labels):
@@ -203,6 +317,7 @@ def main(argv=None):
         default=0,
         help="cap on each run's optimizer steps, the same for every model (0: none beyond --epochs)",
     )
+    add_cold_video_arguments(parser)
     parser.add_argument(
         "--verbose",
         action="store_true",
@@ -238,6 +353,7 @@ def main(argv=None):
         raise ConfigError("--max_steps and --gpus_per_trial must be >= 0")
     if args.max_steps:
         base_config["max_train_steps"] = args.max_steps
+    base_config.update(cold_video_config(args))
     seeds = [2020 + i for i in range(args.seeds)]
     if args.ablations:
         labels, names, stem = ["VAGNN"] + [f"VAGNN-{k}" for k in ABLATIONS], ABLATION_NAMES, f"{args.dataset}-ablations"
@@ -247,10 +363,13 @@ def main(argv=None):
             raise ConfigError(f"--models names no model; give comma-separated labels, e.g. {','.join(PAPER_MODELS)}")
         stem = output_stem(args.dataset, labels)
     check_labels(labels)
+    # the effective config's setting (flags or --config_files); its errors come before anything runs
+    stem += cold_suffix(cold_setting(args.dataset, labels[0], seeds[0], base_config, args.config_files))
     trials, ray_options = None, None
     if args.tune:
-        for label in labels:  # every grid must hold the budget before anything runs
-            trial_settings(resolve(label)[0], args.trials)
+        for label in labels:  # every grid must hold the budget before anything runs; no grid: defaults once
+            if has_grid(resolve(label)[0]):
+                trial_settings(resolve(label)[0], args.trials)
         trials, stem = args.trials, f"{stem}-tuned"
         ray_options = {
             "address": args.ray_address,

@@ -291,11 +291,12 @@ def vlogger_parts_verdict(label, run):
     )
 
 
-def trials_table(trial_runs, names, title, header_lines=()):
+def trials_table(trial_runs, names, title, header_lines=(), no_grid=()):
     """Every trial of every model: its setting, validation score and standard error over users.
 
     ``≈`` marks a trial within one standard error of the chosen one (its SE): choosing between
-    those is a coin toss on this validation set. ``header_lines`` go under the title.
+    those is a coin toss on this validation set. ``header_lines`` go under the title. The labels
+    in ``no_grid`` have no search space: their one trial is their defaults ("no grid: defaults").
     """
     lines = [f"### {title}", "", *header_lines]
     if header_lines:
@@ -304,7 +305,7 @@ def trials_table(trial_runs, names, title, header_lines=()):
     for label, runs in trial_runs.items():
         best = max(runs, key=lambda run: run["choice_score"])
         for k, run in enumerate(runs, start=1):
-            setting = settings_text(run["params"])
+            setting = "no grid: defaults" if label in no_grid else settings_text(run["params"])
             if run.get("stopped_early"):
                 lines.append(f"| {names.get(label, label)} | {k} | {setting} | stopped early | |")
                 continue
@@ -319,7 +320,12 @@ def trials_table(trial_runs, names, title, header_lines=()):
         "valid: the early-stopping score of the kept checkpoint (the mean of the last stopping_window validations "
         "up to it; the score tuning chooses on); SE: the standard error over the validation users of the kept "
         "checkpoint's own validation. "
-        "≈ marks a trial within one SE of the chosen one: between those, validation cannot tell.",
+        "≈ marks a trial within one SE of the chosen one: between those, validation cannot tell."
+        + (
+            " no grid: the model has no search space (properties/tuning/MODEL.yaml) and runs once with its defaults."
+            if any(label in no_grid for label in trial_runs)
+            else ""
+        ),
     ]
     return "\n".join(lines) + "\n"
 

@@ -52,22 +52,29 @@ NOT_IDENTITY = {
 }
 
 
+def run_config(label, seed, dataset, base_config, config_files):
+    """The effective, checked RecBole ``Config`` of ``label``'s run with ``seed`` (its values are the identity's)."""
+    from recbole_vagnn.config.configurator import Config
+
+    model, overrides = resolve(label)
+    return Config(
+        model=model,
+        dataset=dataset,
+        config_file_list=config_files,
+        config_dict={**base_config, **overrides, "seed": seed},
+    )
+
+
 def run_identity(label, seed, dataset, base_config, config_files):
     """What a stored run must match to be reused: model, data, every config value, versions."""
     import recbole
     import torch
 
     from recbole_vagnn import __version__
-    from recbole_vagnn.config.configurator import Config
     from recbole_vagnn.trainer.checkpoint import data_digest
 
-    model, overrides = resolve(label)
-    config = Config(
-        model=model,
-        dataset=dataset,
-        config_file_list=config_files,
-        config_dict={**base_config, **overrides, "seed": seed},
-    )
+    model = resolve(label)[0]
+    config = run_config(label, seed, dataset, base_config, config_files)
     values = {k: v for k, v in config.final_config_dict.items() if k not in NOT_IDENTITY}
     return {
         "model": model,

@@ -1,4 +1,9 @@
-"""Tuning with one budget: ``--trials`` settings per model from ``properties/tuning/MODEL.yaml``, chosen on validation."""
+"""Tuning with one budget: ``--trials`` settings per model from ``properties/tuning/MODEL.yaml``, chosen on validation.
+
+A model without a grid (RecBole's Pop, CreatorPop, CreatorAffinity: nothing to tune) runs once
+with its defaults as its one trial (:func:`tuning_plan`), so that reference models sit in a tuned
+table next to the tuned ones.
+"""
 
 from recbole_vagnn.experiments.jobs import Job, run_jobs
 from recbole_vagnn.experiments.labels import resolve
@@ -36,20 +41,44 @@ def trial_settings(model, trials, seed=0):
     return [drawn[k % len(grids)][k // len(grids)] for k in range(trials)]
 
 
+def has_grid(model):
+    """Whether ``model`` has a search space, ``properties/tuning/MODEL.yaml``."""
+    from recbole_vagnn.utils.paths import tuning_grids
+
+    return bool(tuning_grids(model))
+
+
+def tuning_plan(model, trials):
+    """The settings ``model``'s tuning tries: :func:`trial_settings`, or its defaults once (``[{}]``) without a grid."""
+    return trial_settings(model, trials) if has_grid(model) else [{}]
+
+
+def trial_title(label, k, trials, grid=True):
+    """``LightGCN trial 2/8``, or ``Pop defaults (no grid)``: what the progress lines call a trial."""
+    return f"{label} trial {k + 1}/{trials}" if grid else f"{label} defaults (no grid)"
+
+
 def tune(labels, trials, seeds, dataset, base_config, config_files, run_dir, ray_options):
     """Tune every label on its grid (first seed, valid metric), then run the chosen settings on every seed.
 
     With ``ray_options["scheduler"] == "asha"`` each model's trials form one Ray Tune run of their
     own (ASHA compares a trial with the other trials of its model only), and ASHA's first rung is
     the convergence rule's ``min_train_steps``. A chosen trial that the scheduler stopped before
-    its end is trained again in full as the first seed's final run.
+    its end is trained again in full as the first seed's final run. A label without a grid has one
+    trial, its defaults (:func:`tuning_plan`), which is then its chosen setting.
 
     Returns ``(runs by label, chosen params by label, trial runs by label)``.
     """
     trial_jobs = {
         label: [
-            Job(label, seeds[0], run_dir / "tune" / f"{label}-trial{k}.json", params, f"{label} trial {k + 1}/{trials}")
-            for k, params in enumerate(trial_settings(resolve(label)[0], trials))
+            Job(
+                label,
+                seeds[0],
+                run_dir / "tune" / f"{label}-trial{k}.json",
+                params,
+                trial_title(label, k, trials, has_grid(resolve(label)[0])),
+            )
+            for k, params in enumerate(tuning_plan(resolve(label)[0], trials))
         ]
         for label in labels
     }

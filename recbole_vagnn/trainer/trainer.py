@@ -15,7 +15,13 @@ from torch.nn.parallel import DistributedDataParallel
 
 from recbole_vagnn.data.dataloader.device_loader import DeviceFullSortEval
 from recbole_vagnn.evaluator.evaluator import PerUserEvaluator
-from recbole_vagnn.trainer.checkpoint import checkpoint_state, data_digest, load_checkpoint, per_user_tensor
+from recbole_vagnn.trainer.checkpoint import (
+    checkpoint_state,
+    data_digest,
+    load_checkpoint,
+    per_user_tensor,
+    plain_other_parameter,
+)
 from recbole_vagnn.trainer.convergence import EarlyStopping, improvement_margin
 from recbole_vagnn.utils.errors import CheckpointError
 
@@ -272,6 +278,9 @@ class PluginTrainerMixin:
         ):
             checkpoint = load_checkpoint(self.saved_model_file)
             checkpoint["state_dict"]["gate_bias"] = self.model.gate_bias.detach().cpu().clone()
+            checkpoint["other_parameter"] = plain_other_parameter(
+                self.model
+            )  # no ranking cached before the calibration
             torch.save(checkpoint, self.saved_model_file)
         places = self._places()
         named = {
