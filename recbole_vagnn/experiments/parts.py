@@ -79,6 +79,10 @@ def report(model_file, data_path=None, trust=False):
                 f"valid {valid_metric}: the full score {'is below ' + ' and '.join(better) + ' alone' if better else 'is at least each part alone'}"
             )
     if getattr(model, "use_vlogger_score", False):
+        lines += [
+            "",
+            f"gate bias b = {float(model.gate_bias):g} (0: the paper's gate; chosen on validation with gate_calibration)",
+        ]
         for name, data in (("valid", valid_data), ("test", test_data)):
             for table in gate_table(model, train_data._dataset, data._dataset):
                 lines += [
