@@ -18,6 +18,8 @@ COMMANDS = {
     "sweep": ("recbole_vagnn.experiments.sweep", "hyper-parameter sensitivity with Ray Tune"),
     "stopping": ("recbole_vagnn.experiments.stopping", "early-stopping rules replayed on runs recorded once"),
     "speed": ("recbole_vagnn.experiments.speed", "seconds per epoch and memory, VA-GNN next to LightGCN"),
+    "scaling": ("recbole_vagnn.experiments.scaling", "epoch time and test Recall@10 of 1 and 2 processes"),
+    "parts": ("recbole_vagnn.experiments.parts", "a trained VA-GNN's score split into its video and vlogger parts"),
     "synthetic": ("recbole_vagnn.experiments.synthetic", "write a synthetic tripartite dataset"),
     "upstream": ("recbole_vagnn.upstream.upstream", "write VA-GNN laid out as RecBole's source tree"),
 }
