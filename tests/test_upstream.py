@@ -53,6 +53,7 @@ EXPECTED_FILES = {
     "recbole/data/dataset/tripartite_dataset.py",
     "recbole/data/dataset/user_vlogger.py",
     "recbole/data/dataset/link_lift.py",
+    "recbole/data/dataset/cold_items.py",
     "recbole/properties/model/VAGNN.yaml",
     "tests/model/test_model_auto.py",
     "tests/test_data/vagnn-test/vagnn-test.inter",
@@ -131,7 +132,7 @@ def test_upstream_into_a_checkout_commits_a_patch_that_applies_and_trains_withou
     base = git(repo, "rev-parse", "HEAD").strip()
     out = tmp_path / "out"
     upstream.main(["--into", str(repo), "--out", str(out)])
-    assert "committed 18 files on branch 'add-vagnn'" in capsys.readouterr().out
+    assert "committed 19 files on branch 'add-vagnn'" in capsys.readouterr().out
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip() == "add-vagnn"
     assert git(repo, "rev-list", "--count", f"{base}..HEAD").strip() == "1"
     assert set(git(repo, "show", "--name-only", "--format=", "HEAD").split()) == EXPECTED_FILES

@@ -260,8 +260,8 @@ class PluginTrainerMixin:
         the calibrated model. Returns ``fit``'s ``(best_valid_score, best_valid_result)`` with the
         calibrated model's validation result.
         """
-        if saved and os.path.isfile(self.saved_model_file):
-            self.model.load_state_dict(load_checkpoint(self.saved_model_file, map_location=self.device)["state_dict"])
+        if saved:
+            self._load_checkpoint_weights(self.saved_model_file)
         self.model.eval()
         sign = 1 if self.valid_metric_bigger else -1
         signed = self.model.calibrate_gate(
@@ -271,16 +271,10 @@ class PluginTrainerMixin:
         if not self.gate_calibration:
             return result
         bias = float(self.model.gate_bias)
-        if (
-            saved
-            and os.path.isfile(self.saved_model_file)
-            and (self.config["single_spec"] or self.config["local_rank"] == 0)
-        ):
+        if saved and (self.config["single_spec"] or self.config["local_rank"] == 0):  # the ranks that save
             checkpoint = load_checkpoint(self.saved_model_file)
             checkpoint["state_dict"]["gate_bias"] = self.model.gate_bias.detach().cpu().clone()
-            checkpoint["other_parameter"] = plain_other_parameter(
-                self.model
-            )  # no ranking cached before the calibration
+            checkpoint["other_parameter"] = plain_other_parameter(self.model)  # no ranking cached before
             torch.save(checkpoint, self.saved_model_file)
         places = self._places()
         named = {
@@ -488,17 +482,7 @@ class PluginTrainerMixin:
         distributed = not self.config["single_spec"]
         if eval_data and load_best_model:
             checkpoint_file = model_file or self.saved_model_file
-            import torch.distributed as dist
-
-            state = [None, None]
-            if not distributed or dist.get_rank() == 0:
-                checkpoint = load_checkpoint(checkpoint_file, map_location="cpu" if distributed else self.device)
-                state = [checkpoint["state_dict"], checkpoint.get("other_parameter")]
-            if distributed:  # rank 0 wrote it, maybe on its own node's disk: its weights go to every rank
-                dist.broadcast_object_list(state, src=0)
-                state = [_on_device(part, self.device) for part in state]
-            self.model.load_state_dict(state[0])
-            self.model.load_other_parameter(state[1])
+            self._load_checkpoint_weights(checkpoint_file)
             self.logger.info(f"Loading model structure and parameters from {checkpoint_file}")
         self.evaluator.positions = evaluation_positions(eval_data) if distributed and eval_data is not None else None
         users = getattr(eval_data, "uid_list", None)
@@ -510,6 +494,25 @@ class PluginTrainerMixin:
         if isinstance(eval_data, DeviceFullSortEval):
             return self._evaluate_on_device(eval_data)
         return super().evaluate(eval_data, load_best_model=False, model_file=model_file, show_progress=show_progress)
+
+    def _load_checkpoint_weights(self, checkpoint_file):
+        """Load a checkpoint's weights (and other parameters) into the model.
+
+        In a distributed run rank 0 reads the file (it wrote it, maybe on its own node's disk, and
+        maybe a moment ago: only rank 0 saves) and broadcasts the weights to every rank.
+        """
+        import torch.distributed as dist
+
+        distributed = not self.config["single_spec"]
+        state = [None, None]
+        if not distributed or dist.get_rank() == 0:
+            checkpoint = load_checkpoint(checkpoint_file, map_location="cpu" if distributed else self.device)
+            state = [checkpoint["state_dict"], checkpoint.get("other_parameter")]
+        if distributed:
+            dist.broadcast_object_list(state, src=0)
+            state = [_on_device(part, self.device) for part in state]
+        self.model.load_state_dict(state[0])
+        self.model.load_other_parameter(state[1])
 
     @torch.no_grad()
     def _evaluate_on_device(self, eval_data):

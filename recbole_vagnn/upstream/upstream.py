@@ -11,7 +11,8 @@ e.g. #2122, AsymKNN):
   ``recbole/model/loss.py`` the InfoNCE, appended to those files (their imports merged).
 - ``recbole/data/dataset/tripartite_dataset.py`` (the tripartite dataset and ``VAGNNDataset``,
   which RecBole's ``create_dataset`` picks for the model by name), with the user-vlogger relation
-  (``user_vlogger.py``) and the link-lift helper (``link_lift.py``) beside it.
+  (``user_vlogger.py``), the link-lift helper (``link_lift.py``) and the cold-video split
+  (``cold_items.py``) beside it.
 - ``recbole/properties/model/VAGNN.yaml``: the model's defaults and the dataset's keys.
 - Tests in RecBole's form: VAGNN and its five ablations as cases of
   ``tests/model/test_model_auto.py``'s ``TestGeneralRecommender`` through ``quick_test``, on
@@ -75,6 +76,7 @@ MODULES = {
     "recbole_vagnn.data.dataset.tripartite_dataset": "recbole.data.dataset.tripartite_dataset",
     "recbole_vagnn.data.user_vlogger": "recbole.data.dataset.user_vlogger",
     "recbole_vagnn.data.link_lift": "recbole.data.dataset.link_lift",
+    "recbole_vagnn.data.cold_items": "recbole.data.dataset.cold_items",
 }
 # RecBole file -> [(this package's source file, how it is added)]: "new" makes the file, "append"
 # merges its imports into the file's and adds its body at the end
@@ -88,6 +90,7 @@ SOURCES = {
     "recbole/data/dataset/tripartite_dataset.py": [("data/dataset/tripartite_dataset.py", "new")],
     "recbole/data/dataset/user_vlogger.py": [("data/user_vlogger.py", "new")],
     "recbole/data/dataset/link_lift.py": [("data/link_lift.py", "new")],
+    "recbole/data/dataset/cold_items.py": [("data/cold_items.py", "new")],
 }
 ERRORS_MODULE = "recbole_vagnn.utils.errors"  # its classes, and those deriving from them, become ValueError
 INIT_LINES = {
