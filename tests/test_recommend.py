@@ -22,30 +22,27 @@ REPO = Path(__file__).resolve().parent.parent
 USERS = ["0", "5", "17", "399"]
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """VAGNN and LightGCN trained 2 epochs on a copy of the embedded data: {model: checkpoint}."""
-    root = tmp_path_factory.mktemp("recommend")
+def train_on_a_copy_of_the_demo(root, models, **settings):
+    """Train ``models`` on a copy of the embedded data under ``root``: {model: checkpoint}."""
     shutil.copytree(EMBEDDED_DATA_DIR / "vagnn-demo", root / "data" / "vagnn-demo")
     cwd = os.getcwd()
     os.chdir(root)
     try:
         files = {}
-        for model in ("VAGNN", "LightGCN"):
-            run_recbole(
-                model=model,
-                dataset="vagnn-demo",
-                config_dict={
-                    "data_path": str(root / "data"),
-                    "checkpoint_dir": str(root / model),
-                    "epochs": 2,
-                    "show_progress": False,
-                },
-            )
+        for model in models:
+            config = {"data_path": str(root / "data"), "checkpoint_dir": str(root / model), "show_progress": False}
+            run_recbole(model=model, dataset="vagnn-demo", config_dict={**config, **settings})
             files[model] = next((root / model).glob("*.pth"))
     finally:
         os.chdir(cwd)
-    return root, files
+    return files
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """VAGNN and LightGCN trained 2 epochs on a copy of the embedded data: (root, {model: checkpoint})."""
+    root = tmp_path_factory.mktemp("recommend")
+    return root, train_on_a_copy_of_the_demo(root, ("VAGNN", "LightGCN"), epochs=2)
 
 
 def raw(root, suffix):
@@ -345,26 +342,8 @@ def test_command_line_marks_new_rows_and_writes_nothing_on_a_bad_file(trained, t
 @pytest.fixture(scope="module")
 def creator_models(tmp_path_factory):
     """CreatorPop and CreatorAffinity (non-trainable, one epoch) on the embedded data: {model: Recommender}."""
-    root = tmp_path_factory.mktemp("creators")
-    shutil.copytree(EMBEDDED_DATA_DIR / "vagnn-demo", root / "data" / "vagnn-demo")
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        models = {}
-        for model in ("CreatorPop", "CreatorAffinity"):
-            run_recbole(
-                model=model,
-                dataset="vagnn-demo",
-                config_dict={
-                    "data_path": str(root / "data"),
-                    "checkpoint_dir": str(root / model),
-                    "show_progress": False,
-                },
-            )
-            models[model] = Recommender(next((root / model).glob("*.pth")))
-    finally:
-        os.chdir(cwd)
-    return models
+    files = train_on_a_copy_of_the_demo(tmp_path_factory.mktemp("creators"), ("CreatorPop", "CreatorAffinity"))
+    return {model: Recommender(file) for model, file in files.items()}
 
 
 @pytest.mark.parametrize("model", ["CreatorPop", "CreatorAffinity"])
