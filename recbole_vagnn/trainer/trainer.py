@@ -264,9 +264,13 @@ class PluginTrainerMixin:
             self._load_checkpoint_weights(self.saved_model_file)
         self.model.eval()
         sign = 1 if self.valid_metric_bigger else -1
-        signed = self.model.calibrate_gate(
-            lambda: sign * self.evaluate(valid_data, load_best_model=False)[self.valid_metric]
-        )
+        results = {}  # bias -> the validation result, kept so the chosen one needs no second evaluation
+
+        def signed_score():
+            result = results[float(self.model.gate_bias)] = self.evaluate(valid_data, load_best_model=False)
+            return sign * result[self.valid_metric]
+
+        signed = self.model.calibrate_gate(signed_score)
         self.gate_calibration = {bias: sign * score for bias, score in signed.items()}
         if not self.gate_calibration:
             return result
@@ -286,7 +290,7 @@ class PluginTrainerMixin:
             f"gate calibrated on validation: bias {bias:g}; valid {self.valid_metric} by bias: "
             + ", ".join(f"{b:g}{named.get(b, '')} {score:.{places}f}" for b, score in self.gate_calibration.items())
         )
-        return result[0], self.evaluate(valid_data, load_best_model=False)
+        return result[0], results[bias]
 
     def _fit(self, train_data, valid_data, verbose, saved, show_progress, callback_fn):
         """RecBole 1.2.1's ``Trainer.fit`` (``recbole/trainer/trainer.py``, lines 404-519), forked.

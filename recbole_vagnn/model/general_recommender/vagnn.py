@@ -285,9 +285,9 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
             w = torch.sigmoid(self.gate_bias).expand(videos.shape[:1])
         else:
             w = torch.sigmoid(((videos @ self.gate) * vloggers).sum(dim=-1) + self.gate_bias)
-        if self.cold_video_score == "vlogger" and bool(torch.isfinite(self.gate_bias)):
+        if self.cold_video_score == "vlogger":  # b = +inf keeps w = 1 for them too; no host sync on b
             trained = self.trained_videos if item_ids is None else self.trained_videos[item_ids]
-            w = torch.where(trained, w, torch.zeros_like(w))
+            w = torch.where(trained, w, (self.gate_bias == float("inf")).to(w.dtype))
         return w
 
     @torch.no_grad()
@@ -302,12 +302,12 @@ class VAGNN(SparseCopyMixin, GeneralRecommender):
         if not self.use_vlogger_score:
             return {}
         scores = {}
-        for bias in GATE_BIASES:
+        for bias in GATE_BIASES:  # the bias changes the ranking items only, not the propagated views
             self.gate_bias.fill_(bias)
-            self.restore_user_e = self.restore_item_e = self._views_for_inference = None
+            self.restore_user_e = self.restore_item_e = None
             scores[bias] = float(validation_score())
         self.gate_bias.fill_(max(scores, key=lambda bias: (scores[bias], -GATE_BIASES.index(bias))))
-        self.restore_user_e = self.restore_item_e = self._views_for_inference = None
+        self.restore_user_e = self.restore_item_e = None
         return scores
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
