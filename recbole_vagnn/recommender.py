@@ -132,7 +132,6 @@ class Recommender:
             if item2vlogger is None
             else np.asarray(self.dataset.field2id_token[self.dataset.vlogger_field], dtype=object)[item2vlogger]
         )
-        self._vlogger_pop = None  # CreatorPop / CreatorAffinity: training interactions per vlogger, for new videos
         self._candidate_cache = (None, None, None)  # (new videos, new_only, _candidates' value)
 
     def _explicit_follows(self):
@@ -265,25 +264,14 @@ class Recommender:
         return list(rows), [vlogger for vlogger, _ in rows.values()]
 
     def _vlogger_table(self, users):
-        """``len(users) x (vloggers + 1)`` scores of a new video by vlogger id, the last column an unknown vlogger's."""
-        if self.is_vagnn:
-            scores = self.model.vlogger_scores(users).float().cpu()
-            return torch.cat([scores, scores[:, 1:].mean(dim=1, keepdim=True)], dim=1)
-        # CreatorPop's and CreatorAffinity's formulas (their module docstrings) for a video without
-        # training interactions; recomputed from the training split, as the models compute them.
-        if self._vlogger_pop is None:
-            item_pop = np.asarray(self.train.inter_matrix(form="csr").sum(axis=0), dtype=np.float64).ravel()
-            vlogger_pop = np.asarray(self.train.publish_matrix(form="csr") @ item_pop, dtype=np.float64).ravel()
-            self._vlogger_pop = torch.as_tensor(vlogger_pop)
-        vlogger_pop = self._vlogger_pop
-        if self.config["model"] == "CreatorPop":
-            scores = vlogger_pop.expand(len(users), -1)
-        else:
-            weight = float(self.model.follow_weight)
-            delta = abs(weight - round(weight)) or 1.0  # the smallest gap between two C + weight F values
-            tie = delta * vlogger_pop / (1.0 + vlogger_pop.max())
-            scores = self.model.affinity_rows(users).cpu() + tie
-        return torch.cat([scores, torch.zeros(len(users), 1, dtype=scores.dtype)], dim=1).float()
+        """``len(users) x (vloggers + 1)`` scores of a new video by vlogger id, the last column an unknown vlogger's.
+
+        Each model scores a video of a known vlogger with no training interaction itself
+        (``vlogger_scores``: VA-GNN's e_u.e_p, CreatorPop's and CreatorAffinity's formulas).
+        """
+        scores = self.model.vlogger_scores(users).float().cpu()
+        unknown = scores[:, 1:].mean(dim=1, keepdim=True) if self.is_vagnn else torch.zeros(len(users), 1)
+        return torch.cat([scores, unknown], dim=1)
 
     def new_video_scores(self, user_ids, new_videos):
         """``len(user_ids) x len(new_videos)`` scores of the new videos (module docstring), on the CPU."""

@@ -81,7 +81,8 @@ class CreatorAffinity(GeneralRecommender):
         affinity.sort_indices()
 
         pop, vlogger_pop = creator_pop_scores(dataset)
-        tie = tie_scale(self.follow_weight) * pop / (1.0 + vlogger_pop.max(initial=0.0))
+        tie_unit = tie_scale(self.follow_weight) / (1.0 + vlogger_pop.max(initial=0.0))
+        tie = tie_unit * pop
         rows = np.repeat(np.arange(affinity.shape[0], dtype=np.int64), np.diff(affinity.indptr))
         device = self.device
         self.register_buffer("indptr", torch.as_tensor(affinity.indptr.astype(np.int64), device=device))
@@ -91,6 +92,8 @@ class CreatorAffinity(GeneralRecommender):
         self.register_buffer("keys", torch.as_tensor(rows * self.n_vloggers + affinity.indices, device=device))
         self.register_buffer("item2vlogger", torch.as_tensor(dataset.item2vlogger, dtype=torch.long, device=device))
         self.register_buffer("item_tie", torch.as_tensor(tie, dtype=torch.float64, device=device))
+        # the tie of a video without training interactions: its vlogger's popularity alone
+        self.register_buffer("vlogger_tie", torch.as_tensor(tie_unit * vlogger_pop, dtype=torch.float64, device=device))
         self.fake_loss = torch.nn.Parameter(torch.zeros(1))
 
     @staticmethod
@@ -137,6 +140,10 @@ class CreatorAffinity(GeneralRecommender):
         dense = torch.zeros(len(users), self.n_vloggers, dtype=torch.float64, device=users.device)
         dense[rows, self.vloggers[positions]] = self.values[positions]
         return dense
+
+    def vlogger_scores(self, users):
+        """``len(users) x n_vloggers``: the score of a video of each vlogger with no training interaction (a new upload)."""
+        return self.affinity_rows(users) + self.vlogger_tie
 
     def full_sort_predict(self, interaction):
         scores = self.affinity_rows(interaction[self.USER_ID])[:, self.item2vlogger] + self.item_tie

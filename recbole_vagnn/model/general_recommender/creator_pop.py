@@ -70,8 +70,9 @@ class CreatorPop(GeneralRecommender):
     def __init__(self, config, dataset):
         require_tripartite(dataset, "CreatorPop")
         super().__init__(config, dataset)
-        scores, _ = creator_pop_scores(dataset)
+        scores, vlogger_pop = creator_pop_scores(dataset)
         self.register_buffer("item_score", torch.as_tensor(scores, dtype=torch.float64, device=self.device))
+        self.register_buffer("vlogger_pop", torch.as_tensor(vlogger_pop, dtype=torch.float64, device=self.device))
         self.fake_loss = torch.nn.Parameter(torch.zeros(1))
 
     def forward(self):
@@ -82,6 +83,10 @@ class CreatorPop(GeneralRecommender):
 
     def predict(self, interaction):
         return self.item_score[interaction[self.ITEM_ID]]
+
+    def vlogger_scores(self, users):
+        """``len(users) x n_vloggers``: the score of a video of each vlogger with no training interaction (a new upload)."""
+        return self.vlogger_pop.expand(len(users), -1)
 
     def full_sort_predict(self, interaction):
         batch_users = interaction[self.USER_ID].shape[0]
