@@ -71,8 +71,6 @@ from recbole_vagnn.trainer.checkpoint import load_checkpoint
 from recbole_vagnn.utils.errors import CheckpointError, InputError
 
 BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, not data
-NEW_VIDEO_MODELS = ("VAGNN", "CreatorPop", "CreatorAffinity")
-"""The models that can score a video they were not trained on, by its vlogger (module docstring)."""
 
 
 def _shown(values, limit=5):
@@ -160,7 +158,7 @@ class Recommender:
     def check_new_video_model(self):
         """Refuse, in one line, a model that cannot score a video it was not trained on."""
         model = self.config["model"]
-        if model not in NEW_VIDEO_MODELS:
+        if not hasattr(self.model, "vlogger_scores"):  # the models that score a video by its vlogger
             raise InputError(
                 f"--new_videos: {model} cannot score an unseen video (it has a learned score only for the videos it "
                 "was trained on); VA-GNN, or this package's CreatorPop / CreatorAffinity, score a new video by its vlogger"
