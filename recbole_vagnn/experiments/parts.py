@@ -39,8 +39,7 @@ def gate_table(model, train, split):
     items = split.inter_feat[split.iid_field].numpy().copy()
     w, _, _ = model.score_parts(*(model.item2vlogger.new_tensor(ids) for ids in (users, items)))
     popularity = np.asarray(train.inter_matrix(form="csr").sum(axis=0)).ravel()[items]
-    met = train.inter_matrix(form="csr") @ train.publish_matrix(form="csr").T
-    met = met + train.user_vlogger_matrix(form="csr", training=True)
+    met = train.watched_vlogger_matrix(form="csr") + train.user_vlogger_matrix(form="csr", training=True)
     vloggers = np.asarray(train.item2vlogger)[items]
     frame = pd.DataFrame(
         {
