@@ -62,10 +62,3 @@ def doubly_cold_count(held_out, training_videos, item2vlogger, vlogger_num):
     trained_vloggers = np.zeros(vlogger_num, dtype=bool)
     trained_vloggers[item2vlogger[training_videos]] = True
     return int((~trained_vloggers[item2vlogger[held_out]]).sum())
-
-
-def item_mask(videos, item_num):
-    """A boolean array over the item ids, True at ``videos``."""
-    mask = np.zeros(item_num, dtype=bool)
-    mask[videos] = True
-    return mask

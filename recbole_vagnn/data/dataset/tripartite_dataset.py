@@ -57,7 +57,7 @@ import scipy.sparse as sp
 from recbole.data.dataset import Dataset, DIENDataset, SequentialDataset
 from recbole.utils import FeatureSource, FeatureType
 
-from recbole_vagnn.data.cold_items import choose_cold_videos, doubly_cold_count, item_mask
+from recbole_vagnn.data.cold_items import choose_cold_videos, doubly_cold_count
 from recbole_vagnn.data.link_lift import format_link_lift, link_lift
 from recbole_vagnn.data.user_vlogger import core_filter, user_vlogger_links
 from recbole_vagnn.utils.errors import InputError
@@ -479,8 +479,8 @@ class TripartiteDataset(Dataset):
         datasets = [self.copy(self.inter_feat[np.flatnonzero(part == index)]) for index in range(3)]
         candidates = self.config["cold_candidates"] or "cold"
         if candidates == "cold":
-            datasets[1].candidate_items = item_mask(validation, self.item_num)
-            datasets[2].candidate_items = item_mask(test, self.item_num)
+            datasets[1].candidate_items = part_of_video == 1
+            datasets[2].candidate_items = part_of_video == 2
         held_out = np.concatenate([validation, test])
         doubly_cold = doubly_cold_count(held_out, np.unique(items[part == 0]), self.item2vlogger, self.vlogger_num)
         chosen_by = f"random, seed {self.config['seed']}" if how == "random" else "time, the newest"
