@@ -17,6 +17,7 @@ from recbole_vagnn.data.dataset.tripartite_dataset import (
 )
 from recbole_vagnn.experiments.synthetic import generate
 from recbole_vagnn.quick_start import run_recbole
+from recbole_vagnn.utils.utils import get_model
 from tests.conftest import make_config
 
 SMALL_SASREC = {"train_neg_sample_args": None, "hidden_size": 8, "inner_size": 16, "n_layers": 1, "n_heads": 1}
@@ -104,3 +105,19 @@ def test_run_with_save_dataset_writes_the_dataset(capsys):
 
     run_command.main(["--model", "BPR", "--epochs", "1", "--show_progress=False", "--save_dataset=True"])
     assert os.path.isfile("saved/vagnn-demo-TripartiteDataset.pth")
+
+
+@pytest.mark.parametrize("model", ["FM", "DeepFM"])
+@pytest.mark.parametrize("cold_items", [0, 0.2])
+def test_feature_aware_models_learn_from_sampled_negatives_with_the_vlogger_as_a_feature(root, model, cold_items):
+    # tripartite data has no rating to threshold into labels: each positive gets one sampled negative, label 0
+    config = make_config(model, "tiny", data_path=root, cold_items=cold_items, embedding_size=8, mlp_hidden_size=[8])
+    dataset, (train, _, _) = split(config)
+    net = get_model(model)(config, train.dataset)
+    assert "vlogger_id" in net.token_field_names
+    batch = next(iter(train))
+    assert sorted(batch["label"].unique().tolist()) == [0.0, 1.0] and batch["label"].sum() * 2 == len(batch)
+    result = run_recbole(
+        model, "tiny", config_dict={"data_path": str(root), "epochs": 1, "show_progress": False, "cold_items": cold_items}
+    )
+    assert 0 <= result["test_result"]["recall@10"] <= 1
