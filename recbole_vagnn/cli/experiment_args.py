@@ -41,7 +41,7 @@ def parse_experiment_arguments(parser, argv):
     args.config_files = args.config_files or None
     args.out = str(Path(args.out).resolve())
     # one protocol for every model of a comparison, on any data: this package's training defaults
-    base_config = {"data_path": str(folder.parent.resolve()) + os.sep, "training_defaults": True}
+    base_config = {"data_path": str(folder.parent.resolve()) + os.sep, "training_defaults": True, "head_tail": True}
     if args.epochs is not None:
         base_config["epochs"] = args.epochs
     return args, base_config

@@ -11,6 +11,13 @@ classes' own ``used_info`` and ``metric_info``:
   the user's number of positives, over the users with at least one positive and one negative
   (the others get NaN, as RecBole leaves them out).
 
+With ``head_tail: True`` (the benchmark sets it for warm runs) Recall at the smallest k is also split
+by the test videos' popularity, as :class:`HeadTailCollector` collects it: ``recall_head@k`` counts
+only the user's positives among the :data:`HEAD_SHARE` most trained-on videos (hits in the top k
+of the one full ranking over the number of such positives), ``recall_tail@k`` those among the
+rest. A user with no positive in a group has NaN there and is left out of that group's mean and
+its paired tests.
+
 The other metrics (AUC, MAE, RMSE, LogLoss, ItemCoverage, AveragePopularity, GiniIndex,
 ShannonEntropy, TailPercentage) are defined over the whole evaluation, not per user: they have
 RecBole's value and no per-user values (:data:`PER_USER_METRICS` names those that do). The
@@ -33,10 +40,23 @@ import inspect
 
 import numpy as np
 import torch
-from recbole.evaluator import Evaluator
+from recbole.evaluator import Collector, Evaluator
 from recbole.evaluator.base_metric import TopkMetric
 
 PER_USER_METRICS = {"recall", "mrr", "ndcg", "hit", "precision", "map", "gauc"}  # RecBole's, kept per user
+HEAD_SHARE = 0.2
+"""The share of videos, the most trained-on, that ``recall_head@k`` counts; ``recall_tail@k`` the other 80%."""
+GROUPS = ("head", "tail")
+
+
+def head_items(train_items, n_items, share=HEAD_SHARE):
+    """Boolean mask over item ids: the ``ceil(share x (n_items - 1))`` items (id 0 is padding) with the
+    most training interactions (``train_items``: the item id of each), ties to the smaller id."""
+    counts = np.bincount(np.asarray(train_items), minlength=n_items)[1:n_items]
+    order = np.argsort(-counts, kind="stable")[: int(np.ceil(share * (n_items - 1)))]
+    mask = np.zeros(n_items, dtype=bool)
+    mask[order + 1] = True
+    return torch.as_tensor(mask)
 
 
 def _topk_per_user(metric, dataobject):
@@ -57,7 +77,50 @@ def _auc_per_user(dataobject):
         return np.where((pos_len > 0) & (neg_len > 0), pairs / (neg_len * pos_len), np.nan)
 
 
-ROW_KEYS = ("rec.items", "rec.topk", "rec.meanrank", "rec.score", "data.label")
+def _head_tail_recall(dataobject, k):
+    """``{'recall_head@k': values, 'recall_tail@k': values}`` per user from :class:`HeadTailCollector`'s counts."""
+    counts = dataobject.get("rec.head_tail").numpy()
+    k_max = (counts.shape[1] - 2) // 2
+    values = {}
+    for g, group in enumerate(GROUPS):
+        hits, positives = counts[:, g * k_max : (g + 1) * k_max], counts[:, 2 * k_max + g]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values[f"recall_{group}@{k}"] = np.where(positives > 0, hits[:, k - 1] / positives, np.nan)
+    return values
+
+
+class HeadTailCollector(Collector):
+    """RecBole's ``Collector`` that, while ``head`` (a mask over items) is set, also keeps per user the
+    hits at every rank up to max(topk) among head and among tail videos and the positives in each:
+    ``rec.head_tail``, one row per user."""
+
+    head = None
+
+    def eval_batch_collect(self, scores_tensor, interaction, positive_u, positive_i):
+        super().eval_batch_collect(scores_tensor, interaction, positive_u, positive_i)
+        if self.head is None:
+            return
+        _, top = torch.topk(scores_tensor, max(self.topk), dim=-1)  # RecBole's call: the same top k
+        positive = torch.zeros_like(scores_tensor, dtype=torch.bool)
+        positive[positive_u, positive_i] = True
+        head = self.head.to(scores_tensor.device)
+        hit, top_in_head = torch.gather(positive, 1, top), head[top]
+        counts = [
+            (hit & top_in_head).cumsum(dim=1),
+            (hit & ~top_in_head).cumsum(dim=1),
+            (positive & head).sum(dim=1, keepdim=True),
+            (positive & ~head).sum(dim=1, keepdim=True),
+        ]
+        self.data_struct.update_tensor("rec.head_tail", torch.cat(counts, dim=1))
+
+    def get_data_struct(self):
+        returned = super().get_data_struct()
+        if "rec.head_tail" in self.data_struct:
+            del self.data_struct["rec.head_tail"]
+        return returned
+
+
+ROW_KEYS = ("rec.items", "rec.topk", "rec.meanrank", "rec.score", "data.label", "rec.head_tail")
 """The keys of RecBole's ``DataStruct`` that hold one row per evaluated row (user, for ranking)."""
 
 
@@ -112,6 +175,10 @@ class PerUserEvaluator(Evaluator):
             elif name == "gauc":
                 self.per_user[name] = _auc_per_user(dataobject)
         result = super().evaluate(dataobject)
+        if "rec.head_tail" in dataobject and "recall" in self.metric_class:
+            split = _head_tail_recall(dataobject, min(self.metric_class["recall"].topk))
+            self.per_user.update(split)
+            result.update({key: np.nanmean(values) if (values == values).any() else np.nan for key, values in split.items()})
         places = self.config["metric_decimal_place"]
         for key, value in result.items():
             result[key] = round(float(value), 4 if places is None else places)

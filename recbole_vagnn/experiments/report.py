@@ -180,6 +180,9 @@ METRIC_NAMES = {  # RecBole's class names, for the lower-case keys of its result
 }
 
 
+METRIC_NAMES.update({"recall_head": "Recall (head)", "recall_tail": "Recall (tail)"})  # head_tail
+
+
 def metric_name(key):
     name, at, k = key.partition("@")
     return METRIC_NAMES.get(name, name) + at + k
@@ -235,6 +238,11 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
         "steps to 95%: optimizer steps to the first validation within 5% of the run's best (mean); "
         "best epoch counted from 0."
     ]
+    if any(key.startswith("recall_head@") for key in metrics):
+        notes.append(
+            "Recall (head) / (tail): Recall counted only on the users' test videos among the 20% most trained-on "
+            "videos / among the other 80%, in the same ranking (users without such a video left out)."
+        )
     if gains:
         notes.append(f"Improv. = {names.get(reference, reference)} over the best other model of each column.")
     if tests:

@@ -14,7 +14,7 @@ from recbole.utils import set_color
 from torch.nn.parallel import DistributedDataParallel
 
 from recbole_vagnn.data.dataloader.device_loader import DeviceFullSortEval
-from recbole_vagnn.evaluator.evaluator import PerUserEvaluator
+from recbole_vagnn.evaluator.evaluator import HeadTailCollector, PerUserEvaluator, head_items
 from recbole_vagnn.trainer.checkpoint import (
     checkpoint_state,
     data_digest,
@@ -150,6 +150,7 @@ class PluginTrainerMixin:
             if isinstance(getattr(self, name, None), str):
                 setattr(self, name, unique_checkpoint_name(getattr(self, name), tag))
         self.evaluator = PerUserEvaluator(config)
+        self.eval_collector = HeadTailCollector(config)
         self.evaluated_users = None
         self.epoch_seconds = []
         self.optimizer_steps = 0
@@ -240,6 +241,9 @@ class PluginTrainerMixin:
         return getattr(super().fit, "__func__", None) is RecBoleTrainer.fit
 
     def fit(self, train_data, valid_data=None, verbose=True, saved=True, show_progress=False, callback_fn=None):
+        if self.config["head_tail"] and not self.config["cold_items"]:  # cold candidates have no training popularity
+            dataset = train_data.dataset
+            self.eval_collector.head = head_items(dataset.inter_feat[dataset.iid_field].numpy(), dataset.item_num)
         calibrates = bool(self.config["gate_calibration"] and valid_data and hasattr(self.model, "calibrate_gate"))
         if calibrates:
             self.model.gate_bias.zero_()  # a resumed, calibrated checkpoint trains on with the paper's gate
