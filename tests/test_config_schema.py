@@ -62,7 +62,7 @@ OLD_INTEGER_AT_LEAST = {
     "max_train_steps": 0,
     "stopping_window": 1,
 }
-ADDED_BOOLEAN_KEYS = {"training_defaults", "gate_calibration"}  # keys added since the hand-written schema
+ADDED_BOOLEAN_KEYS = {"training_defaults", "gate_calibration", "head_tail"}  # keys added since the hand-written schema
 ADDED_NON_NEGATIVE_NUMBERS = {"part_loss_weight", "follow_weight"}
 OLD_POSITIVE_NUMBERS = {"learning_rate", "cl_temperature", "ssl_tau", "gtn_beta", "gtn_gamma"}
 OLD_NON_NEGATIVE_NUMBERS = {
