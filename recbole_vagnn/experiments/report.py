@@ -45,7 +45,11 @@ def machine_text(device=None):
     """``Linux x86_64, 2 CPU cores (MODEL), 2 torch threads, device cpu`` plus the GPUs torch sees."""
     import torch
 
-    text = f"{platform.system()} {platform.machine()}, {_cores()} CPU cores ({_cpu_name()}), {torch.get_num_threads()} torch threads"
+    threads = torch.get_num_threads()
+    text = (
+        f"{platform.system()} {platform.machine()}, {_cores()} CPU cores ({_cpu_name()}), "
+        f"{threads} torch thread{'s' * (threads != 1)}"
+    )
     if torch.cuda.is_available():
         names = [torch.cuda.get_device_name(k) for k in range(torch.cuda.device_count())]
         text += ", GPU " + ", ".join(names)
