@@ -118,6 +118,8 @@ def test_feature_aware_models_learn_from_sampled_negatives_with_the_vlogger_as_a
     batch = next(iter(train))
     assert sorted(batch["label"].unique().tolist()) == [0.0, 1.0] and batch["label"].sum() * 2 == len(batch)
     result = run_recbole(
-        model, "tiny", config_dict={"data_path": str(root), "epochs": 1, "show_progress": False, "cold_items": cold_items}
+        model,
+        "tiny",
+        config_dict={"data_path": str(root), "epochs": 1, "show_progress": False, "cold_items": cold_items},
     )
     assert 0 <= result["test_result"]["recall@10"] <= 1

@@ -178,7 +178,9 @@ class PerUserEvaluator(Evaluator):
         if "rec.head_tail" in dataobject and "recall" in self.metric_class:
             split = _head_tail_recall(dataobject, min(self.metric_class["recall"].topk))
             self.per_user.update(split)
-            result.update({key: np.nanmean(values) if (values == values).any() else np.nan for key, values in split.items()})
+            result.update(
+                {key: np.nanmean(values) if (values == values).any() else np.nan for key, values in split.items()}
+            )
         places = self.config["metric_decimal_place"]
         for key, value in result.items():
             result[key] = round(float(value), 4 if places is None else places)
