@@ -11,7 +11,8 @@ classes' own ``used_info`` and ``metric_info``:
   the user's number of positives, over the users with at least one positive and one negative
   (the others get NaN, as RecBole leaves them out).
 
-With ``head_tail: True`` (the benchmark sets it for warm runs) Recall at the smallest k is also split
+With ``head_tail: True`` (``benchmark``, ``sweep`` and ``stopping`` set it; the trainer leaves it
+out under ``cold_items``, whose candidates have no training interactions) Recall at the smallest k is also split
 by the test videos' popularity, as :class:`HeadTailCollector` collects it: ``recall_head@k`` counts
 only the user's positives among the :data:`HEAD_SHARE` most trained-on videos (hits in the top k
 of the one full ranking over the number of such positives), ``recall_tail@k`` those among the

@@ -178,13 +178,14 @@ def significance(runs_by_label, rows, reference):
 
 
 METRIC_NAMES = {  # RecBole's class names, for the lower-case keys of its results
-    name.lower(): name
-    for name in "Recall MRR NDCG Hit Precision MAP GAUC AUC MAE RMSE LogLoss ItemCoverage AveragePopularity "
-    "GiniIndex ShannonEntropy TailPercentage".split()
+    **{
+        name.lower(): name
+        for name in "Recall MRR NDCG Hit Precision MAP GAUC AUC MAE RMSE LogLoss ItemCoverage AveragePopularity "
+        "GiniIndex ShannonEntropy TailPercentage".split()
+    },
+    "recall_head": "Recall (head)",  # head_tail (recbole_vagnn.evaluator.evaluator)
+    "recall_tail": "Recall (tail)",
 }
-
-
-METRIC_NAMES.update({"recall_head": "Recall (head)", "recall_tail": "Recall (tail)"})  # head_tail
 
 
 def metric_name(key):
@@ -243,9 +244,12 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
         "best epoch counted from 0."
     ]
     if any(key.startswith("recall_head@") for key in metrics):
+        from recbole_vagnn.evaluator.evaluator import HEAD_SHARE
+
         notes.append(
-            "Recall (head) / (tail): Recall counted only on the users' test videos among the 20% most trained-on "
-            "videos / among the other 80%, in the same ranking (users without such a video left out)."
+            f"Recall (head) / (tail): Recall counted only on the users' test videos among the {HEAD_SHARE:.0%} most "
+            f"trained-on videos / among the other {1 - HEAD_SHARE:.0%}, in the same ranking (users without such a "
+            "video left out)."
         )
     if gains:
         notes.append(f"Improv. = {names.get(reference, reference)} over the best other model of each column.")
