@@ -6,7 +6,7 @@ The public entry points mirror RecBole's own: :class:`recbole_vagnn.config.Confi
 to RecBole, so every RecBole model runs through them unchanged.
 """
 
-__version__ = "0.7.0"
+__version__ = "0.7.1"
 
 
 def _find_checkout_converters():

@@ -10,7 +10,7 @@ from recbole.data import data_preparation
 from recbole_vagnn.config.configurator import Config
 from recbole_vagnn.data import create_dataset
 from recbole_vagnn.data.cold_items import choose_cold_videos
-from recbole_vagnn.data.dataloader.device_loader import device_loaders
+from recbole_vagnn.data.dataloader.device_loader import DeviceTrainLoader, device_loaders
 from recbole_vagnn.model.general_recommender.vagnn import VAGNN
 from recbole_vagnn.quick_start import build_data_and_model, run_recbole
 from recbole_vagnn.utils.errors import ConfigError
@@ -191,6 +191,35 @@ def test_cold_items_0_leaves_a_run_bitwise_as_before():
     with_key = run_recbole("BPR", config_dict={**base, "cold_items": 0, "cold_split": "time"}, saved=False)
     assert before["test_result"] == with_key["test_result"]
     assert before["best_valid_result"] == with_key["best_valid_result"]
+
+
+UNIFORM = {"distribution": "uniform", "sample_num": 1, "alpha": 1.0, "dynamic": False, "candidate_num": 0}
+
+
+@pytest.mark.parametrize("fast_loader, distribution", [(True, "uniform"), (False, "uniform"), (False, "popularity")])
+def test_no_training_negative_is_a_held_out_video(cold_root, fast_loader, distribution):
+    """A held-out video did not exist at training time: neither loader draws it as a negative, under
+    either of RecBole's distributions (popularity counts every split's interactions, held-out ones too)."""
+    config_dict = {
+        "data_path": str(cold_root),
+        "fast_loader": fast_loader,
+        "train_neg_sample_args": {**UNIFORM, "distribution": distribution},
+        **TIME_SPLIT,
+    }
+    _, _, dataset, train, _, _ = build_data_and_model("BPR", "cold", config_dict=config_dict)
+    assert isinstance(train, DeviceTrainLoader) == fast_loader
+    drawn = {}
+    for _ in range(100):
+        for batch in train:
+            for user, negative in zip(batch["user_id"].tolist(), batch["neg_item_id"].tolist()):
+                drawn.setdefault(dataset.id2token("user_id", user), set()).add(dataset.id2token("item_id", negative))
+    # training videos v1-v6 outside each user's training history; v7-v10 are held out
+    assert drawn == {
+        "u1": {"v3", "v5", "v6"},
+        "u2": {"v2", "v4", "v6"},
+        "u3": {"v1", "v3", "v5"},
+        "u4": {"v1", "v2", "v4"},
+    }
 
 
 @pytest.mark.parametrize("model", ["LightGCN", "VAGNN"])

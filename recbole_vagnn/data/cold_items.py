@@ -16,6 +16,8 @@ videos. Each held-out video keeps its vlogger (known at upload): the publishing 
 videos of that split only (the split's ``candidate_items``, which the trainer applies to every
 full-sort batch); ``all``, every video outside the user's history, RecBole's ranking.
 
+No training negative is a held-out video (:func:`keep_held_out_videos_from_negatives`).
+
 No torch here: the schema reads :data:`COLD_SPLITS` and :data:`COLD_CANDIDATES` without it.
 """
 
@@ -62,3 +64,31 @@ def doubly_cold_count(held_out, training_videos, item2vlogger, vlogger_num):
     trained_vloggers = np.zeros(vlogger_num, dtype=bool)
     trained_vloggers[item2vlogger[training_videos]] = True
     return int((~trained_vloggers[item2vlogger[held_out]]).sum())
+
+
+def keep_held_out_videos_from_negatives(train_data):
+    """Make RecBole's training loader draw no held-out video as a negative (``cold_items`` only).
+
+    A held-out video stands for an upload that did not exist when the model was trained, so no
+    training step may see its id, as a positive or as a sampled negative: otherwise BPR pushes
+    every user away from it (and, for VA-GNN, from its vlogger). The loader's sampler keeps its
+    distribution (uniform, or RecBole's popularity table) and redraws any held-out video, as it
+    redraws a video of the user's history; the training split's ``held_out_items`` (set by the
+    tripartite dataset's cold split) says which. A loader without a sampler, or data without held-out
+    videos, is left as it is. The device loader does the same on its own draws.
+    """
+    held_out = getattr(getattr(train_data, "_dataset", None), "held_out_items", None)
+    sampler = getattr(train_data, "_sampler", None)
+    if held_out is None or sampler is None:
+        return
+    draw = sampler.sampling
+
+    def sampling(sample_num):
+        values = np.asarray(draw(sample_num))
+        redraw = np.flatnonzero(held_out[values])
+        while len(redraw):
+            values[redraw] = draw(len(redraw))
+            redraw = redraw[held_out[values[redraw]]]
+        return values
+
+    sampler.sampling = sampling

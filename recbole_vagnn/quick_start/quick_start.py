@@ -128,6 +128,7 @@ def build_data_and_model(model=None, dataset=None, config_file_list=None, config
 
     from recbole_vagnn.config.configurator import Config
     from recbole_vagnn.data import create_dataset
+    from recbole_vagnn.data.cold_items import keep_held_out_videos_from_negatives
     from recbole_vagnn.data.dataloader.device_loader import device_loaders
     from recbole_vagnn.trainer.convergence import apply_training_schedule
     from recbole_vagnn.utils.utils import get_model
@@ -140,6 +141,7 @@ def build_data_and_model(model=None, dataset=None, config_file_list=None, config
     logger = getLogger()
     dataset = create_dataset(config)
     train_data, valid_data, test_data = data_preparation(config, dataset)
+    keep_held_out_videos_from_negatives(train_data)
     apply_training_schedule(config, train_data)
     if config["verbose"]:  # after the convergence rule, so that the dump shows the values used
         logger.info(sys.argv)
@@ -203,6 +205,7 @@ def load_data_and_model(model_file, data_path=None, trust=False):
     from recbole.utils import init_seed
 
     from recbole_vagnn.data import create_dataset
+    from recbole_vagnn.data.cold_items import keep_held_out_videos_from_negatives
     from recbole_vagnn.trainer.checkpoint import load_checkpoint
     from recbole_vagnn.utils.utils import get_model
 
@@ -212,6 +215,7 @@ def load_data_and_model(model_file, data_path=None, trust=False):
     start_logging(config)
     dataset = create_dataset(config)
     train_data, valid_data, test_data = data_preparation(config, dataset)
+    keep_held_out_videos_from_negatives(train_data)
     init_seed(config["seed"], config["reproducibility"])
     model = get_model(config["model"])(config, train_data._dataset).to(config["device"])
     model.load_state_dict(checkpoint["state_dict"])

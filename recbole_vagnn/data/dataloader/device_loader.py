@@ -13,7 +13,9 @@ RecBole's random streams and results, unless the run sets ``fast_loader: True``.
 - :class:`DeviceTrainLoader` yields batches of (user, positive item, negative item) in a new
   random order each epoch, ``train_batch_size`` rows each, the last one partial, as RecBole's
   ``TrainDataLoader``. Negatives follow RecBole's uniform sampler: uniform over the items (id 0,
-  the padding, excluded) not in the user's training history, drawn by rejection on the device.
+  the padding, excluded) not in the user's training history, drawn by rejection on the device;
+  under ``cold_items`` the held-out videos are rejected too, as RecBole's loader rejects them
+  (:func:`recbole_vagnn.data.cold_items.keep_held_out_videos_from_negatives`).
   The order and the negatives come from one ``torch.Generator`` seeded with ``seed``, so a seeded
   run repeats; the random streams differ from RecBole's, so single runs differ, not their
   distribution.
@@ -72,6 +74,8 @@ class DeviceTrainLoader:
         self.users = dataset.inter_feat[self.uid_field].to(self.device)
         self.items = dataset.inter_feat[self.iid_field].to(self.device)
         self.history_keys = torch.unique(self.users * self.n_items + self.items)  # sorted
+        held_out = getattr(dataset, "held_out_items", None)  # cold_items: never a negative
+        self.held_out = None if held_out is None else torch.as_tensor(held_out, device=self.device)
         self.generator = torch.Generator(device=self.device).manual_seed(int(config["seed"]))
 
     @property
@@ -82,12 +86,15 @@ class DeviceTrainLoader:
         return -(-len(self.users) // self.batch_size)
 
     def sample_negatives(self, users):
-        """One item per user, uniform over the items outside the user's training history."""
+        """One item per user, uniform over the items outside the user's training history (and, under
+        ``cold_items``, outside the held-out videos)."""
         negatives = torch.randint(1, self.n_items, users.shape, device=self.device, generator=self.generator)
         for _ in range(1000):
             keys = users * self.n_items + negatives
             position = torch.searchsorted(self.history_keys, keys).clamp(max=len(self.history_keys) - 1)
             taken = self.history_keys[position] == keys
+            if self.held_out is not None:
+                taken |= self.held_out[negatives]
             if not taken.any():
                 return negatives
             redraw = torch.randint(1, self.n_items, (int(taken.sum()),), device=self.device, generator=self.generator)

@@ -129,6 +129,7 @@ class TripartiteDataset(Dataset):
         self._training_user_vlogger = None  # the training split's relation Y, set by build()
         self._graph_cache = {}  # cached_graph(): what is built once per (split) dataset object
         self.candidate_items = None  # cold_items: the videos a split's full ranking may rank (None: all)
+        self.held_out_items = None  # cold_items, on the training split: the videos no training negative may be
         super().__init__(config)
 
     def _get_field_from_config(self):
@@ -454,7 +455,9 @@ class TripartiteDataset(Dataset):
         Ordered as RecBole orders before splitting (``eval_args`` order: RO or TO); ``eval_args``'
         split and grouping are not used. Validation and test hold every interaction of their
         held-out videos, training every other interaction; under ``cold_candidates: cold`` each
-        held-out split's ``candidate_items`` marks its videos.
+        held-out split's ``candidate_items`` marks its videos. The training split's ``held_out_items``
+        marks every held-out video, which no training negative may be
+        (:func:`~recbole_vagnn.data.cold_items.keep_held_out_videos_from_negatives`).
         """
         self._change_feat_format()
         ordering = self.config["eval_args"]["order"]
@@ -482,6 +485,7 @@ class TripartiteDataset(Dataset):
             datasets[1].candidate_items = part_of_video == 1
             datasets[2].candidate_items = part_of_video == 2
         held_out = np.concatenate([validation, test])
+        datasets[0].held_out_items = part_of_video > 0
         doubly_cold = doubly_cold_count(held_out, np.unique(items[part == 0]), self.item2vlogger, self.vlogger_num)
         chosen_by = f"random, seed {self.config['seed']}" if how == "random" else "time, the newest"
         self.logger.info(
