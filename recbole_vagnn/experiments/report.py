@@ -17,7 +17,6 @@ import platform
 import shlex
 import statistics
 
-from recbole_vagnn.evaluator.evaluator import HEAD_SHARE
 from recbole_vagnn.experiments.jobs import settings_text
 
 PROVENANCE_KEYS = ("command", "version", "date", "machine")
@@ -245,6 +244,8 @@ def markdown_table(rows, names, reference, title, tests=None, header_lines=()):
         "best epoch counted from 0."
     ]
     if any(key.startswith("recall_head@") for key in metrics):
+        from recbole_vagnn.evaluator.evaluator import HEAD_SHARE  # here: the evaluator loads torch, --help must not
+
         notes.append(
             f"Recall (head) / (tail): Recall counted only on the users' test videos among the {HEAD_SHARE:.0%} most "
             f"trained-on videos / among the other {1 - HEAD_SHARE:.0%}, in the same ranking (users without such a "
