@@ -12,11 +12,11 @@ classes' own ``used_info`` and ``metric_info``:
   (the others get NaN, as RecBole leaves them out).
 
 With ``head_tail: True`` (``benchmark``, ``sweep`` and ``stopping`` set it; the trainer leaves it
-out under ``cold_items``, whose candidates have no training interactions) Recall at the smallest k is also split
-by the test videos' popularity, as :class:`HeadTailCollector` collects it: ``recall_head@k`` counts
-only the user's positives among the :data:`HEAD_SHARE` most trained-on videos (hits in the top k
-of the one full ranking over the number of such positives), ``recall_tail@k`` those among the
-rest. A user with no positive in a group has NaN there and is left out of that group's mean and
+out under ``cold_items``, whose candidates have no training interactions) Recall at the smallest k
+is also split by the test videos' popularity, as :class:`HeadTailCollector` collects it:
+``recall_head@k`` counts only the user's positives among the :data:`HEAD_SHARE` most trained-on
+videos (hits in the top k of the one full ranking over the number of such positives),
+``recall_tail@k`` those among the rest. A user with no positive in a group has NaN there and is left out of that group's mean and
 its paired tests.
 
 The other metrics (AUC, MAE, RMSE, LogLoss, ItemCoverage, AveragePopularity, GiniIndex,

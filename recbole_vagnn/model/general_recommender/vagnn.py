@@ -89,9 +89,10 @@ Choices where the paper is open or its code differs (config key in brackets):
   validation or test) has only its untrained, BPR-negative embedding in e_v, so Eq. 16's video part
   and the gate's input are noise for it. With ``cold_video_score: vlogger`` (default) its gate is
   w = 0: it is scored by the vlogger part e_u.e_{p_v} alone, in training (as a sampled negative,
-  in a warm split; under ``cold_items`` no held-out video is drawn) and in ranking alike; ``gate`` keeps Eq. 16 as written (the paper preset). Training does not
-  drop video embeddings on purpose (no DropoutNet-style switch): the vlogger part already learns
-  to rank alone where ``part_loss_weight`` is set.
+  in a warm split; under ``cold_items`` no held-out video is drawn) and in ranking alike;
+  ``gate`` keeps Eq. 16 as written (the paper preset). Training does not drop video embeddings
+  on purpose (no DropoutNet-style switch): the vlogger part already learns to rank alone where
+  ``part_loss_weight`` is set.
 - Several processes (RecBole's distributed data parallel): the graphs and the meta-path walk are
   the same on every rank (from the files and ``seed``); the vlogger triples are drawn per rank
   from torch's generator, seeded ``seed + local_rank`` by RecBole, so the ranks draw different
